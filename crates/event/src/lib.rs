@@ -1,0 +1,1 @@
+//! The event model: one `Event` per observation of an agent, and its versioned binary codec.

@@ -1,0 +1,1 @@
+//! The rules engine: parses shell commands and evaluates declarative rules over events. Pure: no IO, no clock.

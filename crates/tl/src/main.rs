@@ -1,0 +1,2 @@
+//! tl (TraceLog): the flight recorder for AI coding agents.
+fn main() {}
