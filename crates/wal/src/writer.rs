@@ -56,7 +56,9 @@ impl Wal {
     /// # Errors
     /// When the configuration is invalid or the directory cannot be created.
     pub fn open(config: Config) -> Result<Wal, Error> {
-        if config.segment_size < segment::MIN_CAPACITY || !config.segment_size.is_multiple_of(HEADER_LEN) {
+        if config.segment_size < segment::MIN_CAPACITY
+            || !config.segment_size.is_multiple_of(HEADER_LEN)
+        {
             return Err(Error::Config(format!(
                 "segment_size {} must be a multiple of 4096 and at least 8192",
                 config.segment_size
@@ -298,11 +300,17 @@ impl Wal {
     fn roll_over(&self, full: &Arc<Segment>) -> Result<Arc<Segment>, Error> {
         let mut active = self.lock_active();
         if let Some(seg) = active.as_ref()
-            && !Arc::ptr_eq(seg, full) {
-                return Ok(Arc::clone(seg)); // another thread rolled over already
-            }
-        // Whoever creates the next segment first makes the sealed one durable as a whole.
-        if let Err(e) = full.sync_all() {
+            && !Arc::ptr_eq(seg, full)
+        {
+            return Ok(Arc::clone(seg)); // another thread rolled over already
+        }
+        // In the batch tier the flusher only writes back the active segment, so whoever rolls
+        // over writes back the sealed one's tail. The os tier needs nothing (the page cache
+        // survives any process), and the sync tier wrote every frame back already: a hook that
+        // happens to roll over must not pay for a 64 MiB msync.
+        if self.config.durability == Durability::Batch
+            && let Err(e) = full.sync_all()
+        {
             return Err(self.poison(full.path(), e));
         }
         let next = Arc::new(self.open_or_create(Lsn(full.base().0 + full.capacity()))?);
