@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod debug;
+pub mod hook;
+pub mod import;
+pub mod install;
+pub mod status;
