@@ -19,6 +19,6 @@ targets=("$name")
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
   echo "fuzzing $t for ${seconds}s"
-  "target/$target_triple/release/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" \
+  "${CARGO_TARGET_DIR:-target}/$target_triple/release/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" \
     -max_total_time="$seconds" -print_final_stats=1 2>&1 | grep -E "^(#|stat::number_of_executed_units|==|SUMMARY|Done)" | tail -n 3
 done
