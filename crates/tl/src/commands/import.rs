@@ -185,9 +185,29 @@ fn import_file(
             summary.invalid_lines += u64::from(new);
             continue;
         }
-        let result = parser.parse_line(&line);
+        // Redact the line before the parser sees it: every event of the line is made from it, so
+        // one pass over the line replaces a pass over each event's raw payload and fields. Should
+        // the redacted text no longer be JSON (a secret ending inside an escape), the events are
+        // made from the original line and redacted one by one instead.
+        let text = std::str::from_utf8(&line).ok();
+        let (redacted, kinds) = match text {
+            Some(text) => redactor.redact_str(text),
+            None => (std::borrow::Cow::Borrowed(""), Vec::new()),
+        };
+        // Whether the events of this line come out redacted already.
+        let clean_line = text.is_some()
+            && (kinds.is_empty()
+                || serde_json::from_str::<serde::de::IgnoredAny>(&redacted).is_ok());
+        let result = if kinds.is_empty() || !clean_line {
+            parser.parse_line(&line)
+        } else {
+            parser.parse_line(redacted.as_bytes())
+        };
         if !new {
             continue; // read for the parser's context only
+        }
+        if clean_line {
+            summary.redactions += kinds.len() as u64;
         }
         let events = match result {
             LineResult::Events(events) => events,
@@ -202,7 +222,9 @@ fn import_file(
             LineResult::Skipped | LineResult::Blank => Vec::new(),
         };
         for mut e in events {
-            summary.redactions += capture::redact_event(redactor, &mut e) as u64;
+            if !clean_line {
+                summary.redactions += capture::redact_event(redactor, &mut e) as u64;
+            }
             buf.clear();
             event::encode_into(&e, &mut buf);
             wal.append(&buf)
