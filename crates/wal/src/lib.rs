@@ -2,7 +2,7 @@
 //! processes and threads append to at once, coordinated only through the files themselves.
 //!
 //! `wal` knows nothing of events: records are opaque bytes, positions are [`Lsn`]s. The byte
-//! layout is documented in `docs/wal-format.md`; the append protocol in [`segment`]'s docs.
+//! layout is documented in `docs/wal-format.md`; the append protocol in `segment.rs` and the format doc.
 //!
 //! ```no_run
 //! let wal = wal::Wal::open(wal::Config::new("/tmp/log"))?;
