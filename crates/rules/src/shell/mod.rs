@@ -306,6 +306,10 @@ impl Segment {
         if !interp || self.inline_script.is_some() {
             return false;
         }
+        // `python -m MODULE` runs a module, not stdin.
+        if self.name.starts_with("python") && self.has_flag("m") {
+            return false;
+        }
         if self.has_flag("s") && SHELLS.contains(&self.name.as_str()) {
             return true;
         }

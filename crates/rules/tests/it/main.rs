@@ -1,3 +1,5 @@
 //! Integration tests of the rules crate, one binary.
 
+mod corpus;
+mod engine;
 mod shell;
