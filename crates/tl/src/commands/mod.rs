@@ -4,4 +4,5 @@ pub mod debug;
 pub mod hook;
 pub mod import;
 pub mod install;
+pub mod rules;
 pub mod status;

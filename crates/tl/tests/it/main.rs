@@ -6,6 +6,7 @@ mod fake_anthropic;
 mod hook;
 mod import;
 mod install;
+mod rules;
 mod tidy;
 
 use std::io::Write;
