@@ -8,24 +8,6 @@ use std::time::Duration;
 use event::{Agent, Event, Kind, Phase, SessionId, Source, Timestamp};
 use rules::{Context, RuleSet, Severity, Step, shell_event};
 
-const TRACELOG: &[&str] = &[
-    "dangerous-rm-rf",
-    "dangerous-sudo",
-    "dangerous-chmod-777",
-    "dangerous-curl-pipe-sh",
-    "dangerous-git-push-force",
-    "dangerous-git-reset-hard",
-    "destructive-rm",
-    "sensitive-env-file",
-    "sensitive-pem-key",
-    "sensitive-ssh-dir",
-    "sensitive-aws-dir",
-    "sensitive-secrets-file",
-    "sensitive-credentials",
-    "long-running",
-    "secret-detected",
-];
-
 /// One labeled case.
 struct Case {
     file: String,
@@ -231,13 +213,13 @@ fn corpus_precision_and_recall() {
             s.precision(),
             s.recall()
         );
-        let bar = if TRACELOG.contains(&rule.as_str()) { 0.95 } else { 0.9 };
+        let bar = if crate::TRACELOG_IDS.contains(&rule.as_str()) { 0.95 } else { 0.9 };
         if s.precision() < bar || s.recall() < bar {
             failing.push(rule.clone());
         }
     }
     println!("{} cases; misses:\n{}", cases.len(), misses.join("\n"));
-    for id in TRACELOG {
+    for id in crate::TRACELOG_IDS {
         assert!(scores.contains_key(*id), "no corpus cases for {id}");
     }
     assert!(failing.is_empty(), "below the bar: {failing:?}\n{}", misses.join("\n"));

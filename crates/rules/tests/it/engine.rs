@@ -41,28 +41,10 @@ fn every_builtin_rule_has_positive_and_negative_tests() {
     assert!(weak.is_empty(), "{weak:#?}");
 }
 
-const TRACELOG_IDS: &[&str] = &[
-    "dangerous-rm-rf",
-    "dangerous-sudo",
-    "dangerous-chmod-777",
-    "dangerous-curl-pipe-sh",
-    "dangerous-git-push-force",
-    "dangerous-git-reset-hard",
-    "destructive-rm",
-    "sensitive-env-file",
-    "sensitive-pem-key",
-    "sensitive-ssh-dir",
-    "sensitive-aws-dir",
-    "sensitive-secrets-file",
-    "sensitive-credentials",
-    "long-running",
-    "secret-detected",
-];
-
 #[test]
 fn tracelog_ids_exist() {
     let set = RuleSet::builtin();
-    for id in TRACELOG_IDS {
+    for id in crate::TRACELOG_IDS {
         assert!(set.rules().any(|r| r.id == *id), "missing {id}");
     }
 }
