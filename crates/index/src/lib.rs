@@ -2,10 +2,13 @@
 //!
 //! - [`steps`]: the pure core, [`StepFolder`], which folds `(Lsn, Event)` records into [`Step`]s,
 //!   merging the copies a hook and a transcript give of the same action.
+//! - [`query`]: the query language of `tl search`, parsed without touching any index.
 
+pub mod query;
 mod severity;
 pub mod steps;
 
+pub use query::{Filters, Query, QueryError, TextClause};
 pub use severity::Severity;
 
 pub use steps::{
