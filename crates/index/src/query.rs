@@ -358,7 +358,7 @@ fn unknown(what: &str, name: &str, at: usize, valid: String) -> QueryError {
 }
 
 /// A time value that failed to parse, before its position is known.
-struct TimeError(String);
+pub struct TimeError(pub String);
 
 impl TimeError {
     fn at(self, position: usize) -> QueryError {
@@ -378,8 +378,8 @@ const NANOS_PER_SEC: i64 = 1_000_000_000;
 const SECS_PER_DAY: i64 = 86_400;
 
 /// Parses an absolute UTC date or date-time, a relative span back from `now`, `today`,
-/// `yesterday` or `now`.
-fn parse_time(text: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
+/// `yesterday` or `now`: the values of `after:`/`before:`, and of `tl sessions --since`.
+pub fn parse_time(text: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
     let now_ns = now.as_unix_nanos();
     let midnight = now_ns.div_euclid(SECS_PER_DAY * NANOS_PER_SEC) * SECS_PER_DAY * NANOS_PER_SEC;
     match text.to_ascii_lowercase().as_str() {

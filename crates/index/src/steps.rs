@@ -94,6 +94,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::{Deserialize, Serialize};
+
 use event::{
     Agent, CorrelationId, Event, Kind, McpTarget, Outcome, Phase, SessionId, Source, Timestamp,
     Tokens,
@@ -124,7 +126,10 @@ const SUMMARY_MAX_CHARS: usize = 160;
 const MAX_SUBAGENT_LINKS: usize = 4096;
 
 /// A step's number in its session: 1 for the first step, in log order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct Seq(pub u64);
 
 impl std::fmt::Display for Seq {
@@ -135,11 +140,13 @@ impl std::fmt::Display for Seq {
 
 /// The identity of a step within its session, for merging the copies of its records (see the
 /// [module docs](self)): a 64-bit FNV-1a hash, stable across processes and versions of Rust.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct StepKey(pub u64);
 
 /// A set of [`Source`]s: which channels contributed a step's records.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Sources(u32);
 
 impl Sources {
@@ -189,7 +196,8 @@ impl std::fmt::Display for Sources {
 }
 
 /// How a step ended, or that it has not yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StepOutcome {
     /// It succeeded (every instant that reports no failure).
     Ok,
@@ -235,7 +243,9 @@ impl std::fmt::Display for StepOutcome {
 
 /// One step of a session, as the catalog stores it: what one action (or one instant) was, when,
 /// how it ended, and where its records are in the log. Holds previews, never whole outputs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its serde form is the catalog's stored body (postcard): append fields at the end only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     /// The session.
     pub session: SessionId,
@@ -314,7 +324,23 @@ pub struct Step {
     /// The sources of its result records.
     pub result_sources: Sources,
     /// The LSNs of its records, in the order folded (at most [`MAX_LSNS`]).
+    #[serde(with = "lsn_list")]
     pub lsns: Vec<Lsn>,
+}
+
+/// Serde for a list of LSNs as plain integers (the wal crate has no serde).
+mod lsn_list {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use wal::Lsn;
+
+    pub fn serialize<S: Serializer>(lsns: &[Lsn], s: S) -> Result<S::Ok, S::Error> {
+        let raw: Vec<u64> = lsns.iter().map(|l| l.0).collect();
+        raw.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Lsn>, D::Error> {
+        Ok(Vec::<u64>::deserialize(d)?.into_iter().map(Lsn).collect())
+    }
 }
 
 impl Step {

@@ -20,8 +20,11 @@ pub struct Cli {
 
 const EXAMPLES: &str = "Examples:
   tl install claude-code        record every Claude Code session from now on
-  tl status                     is recording on, are the hooks healthy, how big is the log
-  tl stop / tl start            pause and resume recording
+  tl sessions                   the recorded sessions, newest first, with their findings
+  tl timeline last              what the last session did, step by step
+  tl search secrets.yml         every step that touched or mentioned it
+  tl inspect last --step 12     one step in full: command, output, diff, raw payload
+  tl status                     recording, daemon, index lag, hook health
 
 Data lives in $TL_HOME (default ~/.tracelog).";
 
@@ -77,6 +80,151 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The recorded sessions, newest first: agent, start, length, steps, findings, cost.
+    #[command(after_help = "Examples:
+  tl sessions --limit 5
+  tl sessions --agent codex --since 2d
+  tl sessions --anomalies-only --json")]
+    Sessions {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Only this agent's sessions.
+        #[arg(long)]
+        agent: Option<event::Agent>,
+        /// Only sessions with findings.
+        #[arg(long)]
+        anomalies_only: bool,
+        /// Only sessions active since: 2026-11-01, 2026-11-01T10:00, or 30m, 2h, 7d back.
+        #[arg(long)]
+        since: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A session's steps with their findings, or one step in full (--step).
+    #[command(after_help = "A session is named by its id, any unique prefix of it, or `last`.
+
+Examples:
+  tl inspect last
+  tl inspect 3f2a --anomalies-only
+  tl inspect 3f2a --type SHELL_EXEC --type FILE_WRITE
+  tl inspect 3f2a --step 12            command, output, diff, findings, raw payload")]
+    Inspect {
+        /// The session: an id, a unique prefix, or `last`.
+        session: String,
+        /// Only steps with findings.
+        #[arg(long)]
+        anomalies_only: bool,
+        /// Only steps of this kind (SHELL_EXEC, FILE_READ, …); repeatable.
+        #[arg(long = "type", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// Show one step in full.
+        #[arg(long, value_name = "N")]
+        step: Option<u64>,
+        /// At most this many steps.
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A session as an ASCII timeline: time, duration bar, kind, summary, flags.
+    #[command(after_help = "Examples:
+  tl timeline last
+  tl timeline 3f2a --from 100 --to 200")]
+    Timeline {
+        /// The session: an id, a unique prefix, or `last`.
+        session: String,
+        /// From this step on.
+        #[arg(long, value_name = "N")]
+        from: Option<u64>,
+        /// Up to this step.
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over every step, newest first, with field filters.
+    #[command(
+        after_help = "Query syntax (docs/search.md): words, \"quoted phrases\", -excluded, and filters
+  agent:codex  kind:SHELL_EXEC  session:3f2a|last  severity:warning  path:config/
+  tool:Bash  after:2026-11-01  before:2h
+
+Examples:
+  tl search secrets.yml
+  tl search '\"git push\" severity:danger'
+  tl search 'kind:FILE_WRITE path:src/ after:1d'
+  tl search 'rm -rf' --session last --json"
+    )]
+    Search {
+        /// The query.
+        query: String,
+        /// Only this session (id, prefix or `last`).
+        #[arg(long)]
+        session: Option<String>,
+        /// At most this many hits.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Skip this many hits (the next page).
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        offset: usize,
+        /// Most relevant first (BM25) instead of newest first.
+        #[arg(long)]
+        rank: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A session as a TraceLog JSON trace (format_version 1.0; schema in docs/trace.schema.json).
+    #[command(after_help = "Examples:
+  tl export last > trace.json
+  tl export 3f2a --pretty -o incident.json")]
+    Export {
+        /// The session: an id, a unique prefix, or `last`.
+        session: String,
+        /// Indent the JSON.
+        #[arg(long)]
+        pretty: bool,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Steps by kind, tokens and cost by model, error rate, slowest steps.
+    #[command(after_help = "Examples:
+  tl stats              every session
+  tl stats last --json")]
+    Stats {
+        /// One session (id, prefix or `last`); every session when absent.
+        session: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the catalog and the search index from the log.
+    Reindex {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove log segments older than an age, with their steps in the catalog and the index.
+    #[command(after_help = "Examples:
+  tl gc --older-than 90d --dry-run
+  tl gc --older-than 30d")]
+    Gc {
+        /// The age: 30d, 12h, 2w.
+        #[arg(long, value_name = "AGE")]
+        older_than: String,
+        /// Say what would go, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the background indexer in the foreground (`tl start` launches it; `tl stop` ends it).
+    Daemon,
     /// The detection rules: list, test, check a command, switch off and on.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -149,6 +297,8 @@ enum DebugCommand {
         #[arg(long, default_value_t = 0)]
         from: u64,
     },
+    /// Print the catalog and the indexed documents as deterministic JSON lines.
+    Catalog,
 }
 
 /// Runs a parsed command line.
@@ -188,7 +338,43 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 RulesCommand::Enable { id } => rules::set_enabled(&home, &id, true, &text),
             }
         }
+        Command::Sessions { limit, agent, anomalies_only, since, json } => {
+            crate::commands::read::sessions(
+                &home,
+                limit,
+                agent,
+                anomalies_only,
+                since.as_deref(),
+                &Output { json },
+            )
+        }
+        Command::Inspect { session, anomalies_only, kinds, step, limit, json } => {
+            let args =
+                crate::commands::read::InspectArgs { session, anomalies_only, kinds, step, limit };
+            crate::commands::read::inspect(&home, &args, &Output { json })
+        }
+        Command::Timeline { session, from, to, json } => {
+            crate::commands::read::timeline(&home, &session, from, to, &Output { json })
+        }
+        Command::Search { query, session, limit, offset, rank, json } => {
+            let args = crate::commands::search::SearchArgs { query, session, limit, offset, rank };
+            crate::commands::search::run(&home, &args, &Output { json })
+        }
+        Command::Export { session, pretty, output } => {
+            crate::commands::export::run(&home, &session, pretty, output.as_deref())
+        }
+        Command::Stats { session, json } => {
+            crate::commands::read::stats(&home, session.as_deref(), &Output { json })
+        }
+        Command::Reindex { json } => crate::commands::maintain::reindex(&home, &Output { json }),
+        Command::Gc { older_than, dry_run, json } => {
+            crate::commands::maintain::gc(&home, &older_than, dry_run, &Output { json })
+        }
+        Command::Daemon => {
+            crate::commands::maintain::daemon(&home, std::time::Duration::from_millis(200))
+        }
         Command::Debug(DebugCommand::Log { from }) => crate::commands::debug::dump_log(&home, from),
+        Command::Debug(DebugCommand::Catalog) => crate::commands::debug::dump_catalog(&home),
     }
 }
 

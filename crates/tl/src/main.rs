@@ -7,7 +7,13 @@
 mod cli;
 mod commands;
 mod home;
+mod judge;
 mod output;
+mod prices;
+mod progress;
+mod render;
+mod store;
+mod views;
 
 use clap::Parser;
 

@@ -19,7 +19,7 @@ const HOOK_CLOCK_MS: i64 = 1_795_596_880_900;
 
 /// The events of an agent's `hooks.jsonl`, as `tl hook` would log them: stamped with the payload's
 /// `timestamp` when it has one, else with a clock ticking 10 ms per payload.
-fn hook_events(agent: Agent, dir: &str) -> Vec<Event> {
+pub(crate) fn hook_events(agent: Agent, dir: &str) -> Vec<Event> {
     let path = format!("{}/hooks.jsonl", fixture_dir(dir));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     let mut events = Vec::new();
@@ -59,7 +59,7 @@ fn parse_rfc3339_millis(s: &str) -> Option<i64> {
 }
 
 /// The events of the agent's transcript in `dir` (the file whose name starts with `prefix`).
-fn transcript_events(agent: Agent, dir: &str, prefix: &str) -> Vec<Event> {
+pub(crate) fn transcript_events(agent: Agent, dir: &str, prefix: &str) -> Vec<Event> {
     let dir = fixture_dir(dir);
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {dir}: {e}"));
     let path = entries

@@ -37,3 +37,44 @@ pub fn dump_log(home: &Home, from: u64) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `tl debug catalog`: everything the catalog and the full-text index hold, as deterministic
+/// JSON lines (sessions by id, each step, then the indexed documents): what the crash tests
+/// compare against a clean `tl reindex`. Does not catch up first.
+pub fn dump_catalog(home: &Home) -> anyhow::Result<()> {
+    let catalog = index::Catalog::open(&crate::store::catalog_path(home))?;
+    let prices = crate::prices::Prices::defaults();
+    let mut sessions = catalog.sessions(&index::SessionFilter::default())?;
+    sessions.sort_by(|a, b| a.id.cmp(&b.id));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for s in &sessions {
+        writeln!(out, "{}", crate::views::session(s, &prices))?;
+        let mut failed = None;
+        catalog.for_each_step(&s.id, &index::StepFilter::default(), |row| {
+            if let Err(e) = writeln!(out, "{}", crate::views::step(&row)) {
+                failed = Some(e);
+            }
+            true
+        })?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+    }
+    let fulltext = index::FullText::open(&crate::store::index_dir(home))?;
+    let everything = index::Query::parse("", event::Timestamp(0))
+        .map_err(|e| anyhow::anyhow!("empty query: {}", e.message))?;
+    let request = index::SearchRequest {
+        query: &everything,
+        sessions: None,
+        steps: None,
+        limit: fulltext.doc_count()? as usize + 1,
+        offset: 0,
+        order: index::Order::Newest,
+    };
+    let mut docs: Vec<(String, u64)> =
+        fulltext.search(&request)?.into_iter().map(|h| (h.session, h.seq)).collect();
+    docs.sort();
+    writeln!(out, "{}", serde_json::json!({ "documents": docs }))?;
+    Ok(())
+}

@@ -16,10 +16,9 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use capture::redact::Redactor;
@@ -29,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::home::{Home, write_private};
 use crate::output::Output;
+use crate::progress::Progress;
 
 /// Lines longer than this are skipped (and counted), so a corrupt file cannot exhaust memory.
 const MAX_LINE: usize = 64 * 1024 * 1024;
@@ -345,58 +345,5 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     paths.sort();
     for p in paths {
         walk(&p, f);
-    }
-}
-
-/// A one-line progress bar on stderr, drawn at most ten times a second, only on a terminal.
-struct Progress {
-    total: u64,
-    done: u64,
-    shown: bool,
-    enabled: bool,
-    started: Instant,
-    last: Instant,
-}
-
-impl Progress {
-    fn new(total: u64, enabled: bool) -> Progress {
-        let now = Instant::now();
-        Progress { total, done: 0, shown: false, enabled, started: now, last: now }
-    }
-
-    fn advance(&mut self, n: u64) {
-        self.done += n;
-        if self.enabled && self.last.elapsed() >= Duration::from_millis(100) {
-            self.last = Instant::now();
-            self.draw();
-        }
-    }
-
-    fn draw(&mut self) {
-        let fraction = if self.total == 0 { 1.0 } else { self.done as f64 / self.total as f64 };
-        let width = 30;
-        let filled = ((fraction * width as f64) as usize).min(width);
-        let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
-        let eta =
-            if rate > 0.0 { (self.total.saturating_sub(self.done)) as f64 / rate } else { 0.0 };
-        let _ = write!(
-            std::io::stderr(),
-            "\r[{}{}] {:>5.1}%  {} / {}  {}/s  eta {:.0}s ",
-            "#".repeat(filled),
-            "-".repeat(width - filled),
-            fraction * 100.0,
-            crate::commands::status::human_bytes(self.done),
-            crate::commands::status::human_bytes(self.total),
-            crate::commands::status::human_bytes(rate as u64),
-            eta
-        );
-        self.shown = true;
-    }
-
-    fn finish(&mut self) {
-        if self.enabled && self.shown {
-            self.draw();
-            let _ = writeln!(std::io::stderr());
-        }
     }
 }

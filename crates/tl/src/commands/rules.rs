@@ -22,7 +22,7 @@ fn rules_dir(home: &Home) -> PathBuf {
 }
 
 /// The user's rule files, `(name, text)`, in name order.
-fn user_files(home: &Home) -> anyhow::Result<Vec<(String, String)>> {
+pub fn user_files(home: &Home) -> anyhow::Result<Vec<(String, String)>> {
     let dir = rules_dir(home);
     let mut files = Vec::new();
     let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(files) };

@@ -45,6 +45,10 @@ pub fn start(
         if always { ", and stays on after `tl stop`" } else { "" },
         home.root().display()
     ));
+    match crate::commands::maintain::spawn_daemon(home)? {
+        Some(pid) => out.line(&format!("indexer daemon running (pid {pid})")),
+        None => out.line("indexer daemon not started; read commands index on demand"),
+    }
     Ok(())
 }
 
@@ -59,6 +63,9 @@ pub fn stop(home: &Home, out: &Output) -> anyhow::Result<()> {
     out.line(
         "recording is off: hooks return at once without recording (`tl start` turns it back on)",
     );
+    if crate::commands::maintain::stop_daemon(home) {
+        out.line("indexer daemon stopped");
+    }
     Ok(())
 }
 
@@ -75,6 +82,8 @@ pub struct Status {
     pub log: LogStatus,
     /// Hook failures recorded in errors.log.
     pub errors: ErrorStatus,
+    /// The indexer: daemon, lag, catalog size.
+    pub index: crate::commands::maintain::IndexStatus,
 }
 
 /// The hooks of one agent in one settings file.
@@ -175,7 +184,9 @@ pub fn status(home: &Home, out: &Output) -> anyhow::Result<()> {
         Recording::Off => "off",
         Recording::Always => "always",
     };
-    let status = Status { home: home.root().display().to_string(), recording, agents, log, errors };
+    let index = crate::commands::maintain::index_status(home)?;
+    let status =
+        Status { home: home.root().display().to_string(), recording, agents, log, errors, index };
     if out.json {
         return out.json_value(&status);
     }
@@ -213,6 +224,22 @@ pub fn status(home: &Home, out: &Output) -> anyhow::Result<()> {
             format!(", {} DAMAGED segments", status.log.damaged_segments)
         } else {
             String::new()
+        }
+    ));
+    let ix = &status.index;
+    out.line(&format!(
+        "index      {} sessions, {} steps, {} findings; {}; {}",
+        ix.sessions,
+        ix.steps,
+        ix.findings,
+        match ix.daemon_pid {
+            Some(pid) => format!("daemon running (pid {pid})"),
+            None => "no daemon (read commands index on demand; `tl start` runs one)".to_owned(),
+        },
+        if ix.lag_records == 0 {
+            "up to date".to_owned()
+        } else {
+            format!("{} records ({}) not indexed yet", ix.lag_records, human_bytes(ix.lag_bytes))
         }
     ));
     if status.errors.count == 0 {

@@ -6,6 +6,8 @@ mod fake_anthropic;
 mod hook;
 mod import;
 mod install;
+mod kill_indexer;
+mod read;
 mod rules;
 mod tidy;
 
