@@ -1,6 +1,7 @@
 //! Integration tests of the `tl` binary, run as a user would run it (a temporary `TL_HOME` and a
 //! fake `HOME` for every test), and of the workspace's own rules (tidy).
 
+mod daemon;
 mod demo;
 mod e2e_claude;
 mod fake_anthropic;
