@@ -312,6 +312,15 @@ impl FullText {
             },
         )?;
         writer.set_merge_policy(Box::new(merge_policy()));
+        // A writer killed mid-commit leaves files the last commit does not reference, among them
+        // deletion files named by segment and opstamp. The replayed batch reaches the same
+        // opstamp and would fail creating the same file ("FileAlreadyExists"): collect them
+        // first (found by crates/tl/tests/it/kill_indexer.rs).
+        writer.garbage_collect_files().wait().map_err(|source| FullTextError::Tantivy {
+            path: self.path.clone(),
+            op: "collect leftover files",
+            source,
+        })?;
         Ok(FullTextWriter {
             writer,
             path: self.path.clone(),

@@ -87,13 +87,12 @@ pub fn indexer_config() -> IndexerConfig {
     config
 }
 
+/// The catalog and the full-text index, open.
+type Stores = (Catalog, FullText);
+
 /// The catalog and the index, opened, if they already cover the whole log under the current
 /// rules (then a read command reuses them); `None` when there is work to do.
-fn up_to_date(
-    home: &Home,
-    wal: &wal::Wal,
-    judge_version: &str,
-) -> anyhow::Result<Option<(Catalog, FullText)>> {
+fn up_to_date(home: &Home, wal: &wal::Wal, judge_version: &str) -> anyhow::Result<Option<Stores>> {
     let catalog_file = catalog_path(home);
     if !catalog_file.exists() || !index_dir(home).exists() {
         return Ok(None);
@@ -123,7 +122,7 @@ fn catch_up_with(
     home: &Home,
     wal: &wal::Wal,
     show_progress: bool,
-) -> anyhow::Result<(Option<CatchUp>, Option<(Catalog, FullText)>)> {
+) -> anyhow::Result<(Option<CatchUp>, Option<Stores>)> {
     let judge = RulesJudge::load(home)?;
     if let Some(stores) = up_to_date(home, wal, judge.version_str())? {
         return Ok((None, Some(stores)));

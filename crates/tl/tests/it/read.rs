@@ -12,8 +12,11 @@ fn recorded() -> Sandbox {
         "claude-code/0cfde7cd-23f6-45f2-9cd7-3fae11d5363e.jsonl",
         "codex/rollout-2026-11-25T08-54-42-01a211ea-1391-7b62-b20d-240046b834f3.jsonl",
     ] {
-        let path = fixture(path);
-        let out = sandbox.run(&["import", path.to_str().unwrap()], b"");
+        // Imported from inside the sandbox, whose path always has the same length: the events
+        // record the transcript's path, so its length moves every LSN the snapshots show.
+        let copy = sandbox.dir.path().join(path.rsplit('/').next().unwrap());
+        std::fs::copy(fixture(path), &copy).unwrap();
+        let out = sandbox.run(&["import", copy.to_str().unwrap()], b"");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     sandbox
