@@ -97,6 +97,8 @@ struct IndexedBlock {
     target_globs: &'static [&'static str],
     /// `cmd.exe`: the same segment's program must be a path (`./run.sh`, `/tmp/x`).
     exe: bool,
+    /// `path.glob` (shell events): some segment must have a target or redirect matching one.
+    path_globs: &'static [&'static str],
     /// `cmd.script`: the same segment must run inline code (`python -c …`).
     script: bool,
     /// Lowercase literals one of which the event's key text contains if the block matches.
@@ -393,6 +395,36 @@ impl Probe<'_> {
                     .any(|l| memchr::memmem::find(self.hay.as_bytes(), l.as_bytes()).is_some())
             {
                 continue;
+            }
+            if shell && !b.path_globs.is_empty() {
+                if self.analysis().is_none() {
+                    return true;
+                }
+                let (Some(a), Some(sctx)) = (self.analysis.as_ref(), self.sctx.as_ref()) else {
+                    return true;
+                };
+                let home = sctx.home.as_deref();
+                let hit =
+                    |path: &str| b.path_globs.iter().any(|g| Glob::new(g).matches(path, home));
+                // The engine matches a target's resolved path (or its text) and a redirect's
+                // target joined to the segment's directory.
+                let any = a.segments.iter().any(|s| {
+                    s.targets.iter().any(|t| hit(t.path.as_deref().unwrap_or(&t.text)))
+                        || s.redirects.iter().any(|r| {
+                            let text = &r.target.text;
+                            hit(&if text.starts_with('/') {
+                                shell::normalize(text)
+                            } else {
+                                match &s.cwd {
+                                    Some(cwd) => shell::normalize(&format!("{cwd}/{text}")),
+                                    None => text.clone(),
+                                }
+                            })
+                        })
+                });
+                if !any {
+                    continue;
+                }
             }
             let checks_segment = b.names.is_some()
                 || b.subs.is_some()

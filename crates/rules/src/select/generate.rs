@@ -267,8 +267,10 @@ fn block(b: &Block) -> String {
         .and_then(|c| c.target.as_ref())
         .map(|t| t.glob.iter().map(|g| g.source.as_str()).collect())
         .unwrap_or_default();
+    let path_globs: Vec<&str> =
+        b.path.iter().flat_map(|p| p.glob.iter().map(|g| g.source.as_str())).collect();
     format!(
-        "B {{ kinds: {:#x}, severity: {:?}, phases: {phases}, segment: {}, cmd: {}, names: {names}, subs: {subs}, flags: &{flags:?}, opts: &{opts:?}, targets: {targets}, target_globs: &{globs:?}, exe: {}, script: {}, literals: {literals}, step: {} }}",
+        "B {{ kinds: {:#x}, severity: {:?}, phases: {phases}, segment: {}, cmd: {}, names: {names}, subs: {subs}, flags: &{flags:?}, opts: &{opts:?}, targets: {targets}, target_globs: &{globs:?}, exe: {}, path_globs: &{path_globs:?}, script: {}, literals: {literals}, step: {} }}",
         b.kinds.unwrap_or(0),
         b.severity,
         b.per_segment(),

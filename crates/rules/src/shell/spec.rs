@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Flag, Word};
 
@@ -417,25 +418,39 @@ const TABLE: &[(&str, &str, &str)] = &[
 ///
 /// Each table entry is built the first time one of its names is looked up: building all of
 /// them costs ~0.75 ms (3 M instructions), more than a whole `tl hook` process, and one command
-/// line needs only a few. The name → entry map is built once (FNV-hashed, ~300 keys).
+/// line needs only a few. The first lookups scan the table (a few thousand instructions each);
+/// a process that keeps looking up (the daemon, `tl import`) builds a name index after
+/// [`SCANS`] of them, which costs ~95 K instructions once.
 pub(crate) fn lookup(key: &str) -> Option<&'static Spec> {
     static INDEX: OnceLock<HashMap<&'static str, usize, Fnv>> = OnceLock::new();
+    static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
     static SPECS: [OnceLock<Spec>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
-    let index = INDEX.get_or_init(|| {
-        let mut map = HashMap::with_capacity_and_hasher(2 * TABLE.len(), Fnv);
-        for (i, (names, _, _)) in TABLE.iter().enumerate() {
-            for name in names.split(',').map(str::trim).filter(|k| !k.is_empty()) {
-                // The first entry naming a command wins, as when the map was built by insert
-                // in table order (no name appears twice; a test checks it).
-                map.entry(name).or_insert(i);
-            }
+    let names = |names: &'static str| names.split(',').map(str::trim).filter(|k| !k.is_empty());
+    let i = match INDEX.get() {
+        Some(index) => *index.get(key)?,
+        None if LOOKUPS.fetch_add(1, Ordering::Relaxed) < SCANS => {
+            // The first entry naming a command wins (no name appears twice; a test checks it).
+            TABLE.iter().position(|(n, _, _)| names(n).any(|n| n == key))?
         }
-        map
-    });
-    let i = *index.get(key)?;
+        None => {
+            let index = INDEX.get_or_init(|| {
+                let mut map = HashMap::with_capacity_and_hasher(2 * TABLE.len(), Fnv);
+                for (i, (n, _, _)) in TABLE.iter().enumerate() {
+                    for name in names(n) {
+                        map.entry(name).or_insert(i);
+                    }
+                }
+                map
+            });
+            *index.get(key)?
+        }
+    };
     let (_, attrs, opts) = TABLE.get(i)?;
     Some(SPECS.get(i)?.get_or_init(|| build(attrs, opts)))
 }
+
+/// Lookups that scan the table before the name index is built.
+const SCANS: usize = 32;
 
 /// FNV-1a for the short command names of the index: SipHash's set-up and rounds cost more
 /// than the table lookup they protect, and the keys are our own constants.
