@@ -27,15 +27,14 @@ struct Options {
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
-    let mut o =
-        Options {
-            runs: 500,
-            warmup: 20,
-            stdin: None,
-            subject_exit: 0,
-            baseline: Vec::new(),
-            subject: Vec::new(),
-        };
+    let mut o = Options {
+        runs: 500,
+        warmup: 20,
+        stdin: None,
+        subject_exit: 0,
+        baseline: Vec::new(),
+        subject: Vec::new(),
+    };
     let mut it = args.into_iter();
     let mut target: Option<bool> = None; // Some(false): baseline, Some(true): subject
     while let Some(a) = it.next() {
