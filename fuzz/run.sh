@@ -15,9 +15,13 @@ export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-co
 cd "$here"
 cargo build --release --target "$target_triple" --bins
 targets=("$name")
-[ "$name" = all ] && targets=(frame_scan event_decode wal_model)
+[ "$name" = all ] && targets=(frame_scan event_decode wal_model rule_load)
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
+  # The rule loader starts from the built-in rule files: random bytes seldom make TOML.
+  if [ "$t" = rule_load ] && [ -z "$(ls -A "corpus/$t")" ]; then
+    cp ../crates/rules/builtin/*.toml "corpus/$t/"
+  fi
   echo "fuzzing $t for ${seconds}s"
   "${CARGO_TARGET_DIR:-target}/$target_triple/release/$t" "corpus/$t" -artifact_prefix="artifacts/$t/" \
     -max_total_time="$seconds" -print_final_stats=1 2>&1 | grep -E "^(#|stat::number_of_executed_units|==|SUMMARY|Done)" | tail -n 3

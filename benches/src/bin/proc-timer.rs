@@ -3,10 +3,13 @@
 //! The fallback of `benches/hook_process.sh` when hyperfine is missing, and its main
 //! measurement otherwise (hyperfine runs one command after the other, not interleaved).
 //!
-//! Usage: `proc-timer [--runs N] [--warmup N] [--stdin FILE] --baseline CMD ARGS… --subject CMD ARGS…`
+//! Usage: `proc-timer [--runs N] [--warmup N] [--stdin FILE] [--subject-exit CODE] --baseline CMD
+//! ARGS… --subject CMD ARGS…`
 //!
 //! Each run's time is from just before `spawn` to the return of `wait` (the cost of spawning
-//! is in both). Standard output of the commands is discarded; a failing run aborts.
+//! is in both). Standard output and error of the commands are discarded; a run that exits with
+//! another code than expected (0, or `--subject-exit` for the subject: `tl hook --enforce`
+//! blocking with 2) aborts.
 
 use std::fs::File;
 use std::process::{Command, ExitCode, Stdio};
@@ -18,13 +21,20 @@ struct Options {
     runs: usize,
     warmup: usize,
     stdin: Option<String>,
+    subject_exit: i32,
     baseline: Vec<String>,
     subject: Vec<String>,
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
-    let mut o =
-        Options { runs: 500, warmup: 20, stdin: None, baseline: Vec::new(), subject: Vec::new() };
+    let mut o = Options {
+        runs: 500,
+        warmup: 20,
+        stdin: None,
+        subject_exit: 0,
+        baseline: Vec::new(),
+        subject: Vec::new(),
+    };
     let mut it = args.into_iter();
     let mut target: Option<bool> = None; // Some(false): baseline, Some(true): subject
     while let Some(a) = it.next() {
@@ -40,29 +50,33 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
                 o.warmup = it.next().and_then(|v| v.parse().ok()).ok_or("--warmup N")?;
             }
             ("--stdin", None) => o.stdin = Some(it.next().ok_or("--stdin FILE")?),
+            ("--subject-exit", None) => {
+                o.subject_exit =
+                    it.next().and_then(|v| v.parse().ok()).ok_or("--subject-exit CODE")?;
+            }
             (other, None) => return Err(format!("unexpected argument {other}")),
         }
     }
     if o.baseline.is_empty() || o.subject.is_empty() || o.runs == 0 {
         return Err("usage: proc-timer [--runs N] [--warmup N] [--stdin FILE] \
-                    --baseline CMD ARGS... --subject CMD ARGS..."
+                    [--subject-exit CODE] --baseline CMD ARGS... --subject CMD ARGS..."
             .into());
     }
     Ok(o)
 }
 
-fn run(cmd: &[String], stdin: Option<&str>) -> Result<Duration, String> {
+fn run(cmd: &[String], stdin: Option<&str>, exit: i32) -> Result<Duration, String> {
     let input = match stdin {
         Some(path) => Stdio::from(File::open(path).map_err(|e| format!("{path}: {e}"))?),
         None => Stdio::null(),
     };
     let mut command = Command::new(&cmd[0]);
-    command.args(&cmd[1..]).stdin(input).stdout(Stdio::null());
+    command.args(&cmd[1..]).stdin(input).stdout(Stdio::null()).stderr(Stdio::null());
     let start = Instant::now();
     let status = command.status().map_err(|e| format!("{}: {e}", cmd[0]))?;
     let elapsed = start.elapsed();
-    if !status.success() {
-        return Err(format!("{} failed: {status}", cmd.join(" ")));
+    if status.code() != Some(exit) {
+        return Err(format!("{} exited {status}, not {exit}", cmd.join(" ")));
     }
     Ok(elapsed)
 }
@@ -87,18 +101,18 @@ fn main() -> ExitCode {
 fn measure(o: &Options) -> Result<(), String> {
     let stdin = o.stdin.as_deref();
     for _ in 0..o.warmup {
-        run(&o.baseline, stdin)?;
-        run(&o.subject, stdin)?;
+        run(&o.baseline, stdin, 0)?;
+        run(&o.subject, stdin, o.subject_exit)?;
     }
     let mut base = Vec::with_capacity(o.runs);
     let mut subj = Vec::with_capacity(o.runs);
     for i in 0..o.runs {
         if i % 2 == 0 {
-            base.push(run(&o.baseline, stdin)?);
-            subj.push(run(&o.subject, stdin)?);
+            base.push(run(&o.baseline, stdin, 0)?);
+            subj.push(run(&o.subject, stdin, o.subject_exit)?);
         } else {
-            subj.push(run(&o.subject, stdin)?);
-            base.push(run(&o.baseline, stdin)?);
+            subj.push(run(&o.subject, stdin, o.subject_exit)?);
+            base.push(run(&o.baseline, stdin, 0)?);
         }
     }
     base.sort();

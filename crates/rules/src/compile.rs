@@ -97,8 +97,8 @@ pub(crate) fn severity(s: &str) -> CResult<Severity> {
 /// A set of names: exact items, and `prefix*` items.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Names {
-    exact: Vec<String>,
-    prefixes: Vec<String>,
+    pub exact: Vec<String>,
+    pub prefixes: Vec<String>,
 }
 
 impl Names {
@@ -533,7 +533,8 @@ impl LazyRe {
     }
 }
 
-fn regex(s: &str) -> CResult<LazyRe> {
+/// A regex to compile on first use (its errors show at [`LazyRe::check`]).
+pub(crate) fn regex(s: &str) -> CResult<LazyRe> {
     Ok(LazyRe { src: s.to_owned(), re: OnceLock::new() })
 }
 

@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use aho_corasick::AhoCorasick;
 use event::{Event, Kind, Phase};
-use regex::Regex;
 
-use crate::compile::{Block, Class, CmdM, PathM, TextFields, url_host};
+use crate::compile::{Block, Class, CmdM, LazyRe, PathM, TextFields, url_host};
 use crate::format::RawTest;
 use crate::shell::{self, Analysis, RedirectMode, Segment, ShellContext, Target, TargetClass};
 use crate::{Context, Evidence, Finding, RuleInfo, Severity};
@@ -36,7 +35,7 @@ pub(crate) struct Rule {
     pub message: Template,
     pub when: Vec<Block>,
     pub except: Vec<Block>,
-    pub fallback: Option<Regex>,
+    pub fallback: Option<LazyRe>,
     pub tests: Vec<RawTest>,
     pub enabled: bool,
     pub file: String,
@@ -50,6 +49,11 @@ pub(crate) struct Rule {
 impl Rule {
     fn needs_segments(&self) -> bool {
         self.when.iter().any(Block::per_segment)
+    }
+
+    /// Every regex of the rule (blocks, exceptions, fallback), for checking them.
+    pub(crate) fn regexes(&self) -> impl Iterator<Item = &LazyRe> {
+        self.when.iter().chain(&self.except).flat_map(Block::regexes).chain(&self.fallback)
     }
 }
 
@@ -229,8 +233,10 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Indexes compiled rules by kind and builds the literal pre-filter.
-    pub(crate) fn build(mut rules: Vec<Rule>, source_hash: u64) -> RuleSet {
+    /// Indexes compiled rules by kind and builds the literal pre-filter (unless `prefilter` is
+    /// false: building its automaton costs ~1 M instructions even for a few rules, more than
+    /// evaluating them all once).
+    pub(crate) fn build(mut rules: Vec<Rule>, source_hash: u64, prefilter: bool) -> RuleSet {
         let shell_bit = 1u64 << (Kind::ShellExec as u64);
         for r in &mut rules {
             let shell_blocks =
@@ -271,6 +277,10 @@ impl RuleSet {
                 {
                     lit_kinds |= bit;
                 }
+            }
+            if !prefilter {
+                has_literals.push(0);
+                continue;
             }
             has_literals.push(lit_kinds);
             for l in r.when.iter().filter_map(Block::literals).flatten() {
@@ -333,11 +343,9 @@ impl RuleSet {
     pub fn check_regexes(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for r in &self.rules {
-            for b in r.when.iter().chain(&r.except) {
-                for re in b.regexes() {
-                    if let Err(e) = re.check() {
-                        out.push((r.id.clone(), e));
-                    }
+            for re in r.regexes() {
+                if let Err(e) = re.check() {
+                    out.push((r.id.clone(), e));
                 }
             }
         }
@@ -458,6 +466,59 @@ fn hides_literals(b: u8) -> bool {
     matches!(b, b'$' | b'`' | b'{')
 }
 
+/// The text the literal pre-filter searches for one event: a shell command with its quotes and
+/// backslashes removed (`r''m` holds the literal `rm`), then the paths, URL, tool and MCP
+/// names, each followed by a NUL so that no literal spans two of them. Returns true when the
+/// command has expansions that could hide a literal from the words the analysis resolves
+/// (`$'\x72m'`, `C=rm; $C`): rules that look at simple commands must then run regardless.
+pub(crate) fn key_text(ev: &Event, buf: &mut String) -> bool {
+    buf.clear();
+    let mut hidden = false;
+    if ev.kind == Kind::ShellExec
+        && let Some(cmd) = ev.fields.command.as_deref()
+    {
+        hidden = cmd.bytes().any(hides_literals);
+        if memchr::memchr3(b'\'', b'"', b'\\', cmd.as_bytes()).is_some() {
+            let mut chars = cmd.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\'' | '"' => {}
+                    '\\' => {
+                        if chars.peek() == Some(&'\n') {
+                            chars.next();
+                        }
+                    }
+                    c => buf.push(c),
+                }
+            }
+        } else {
+            buf.push_str(cmd);
+        }
+        buf.push('\0');
+    }
+    for t in ev.fields.paths.iter().map(String::as_str).chain(ev.fields.url.as_deref()) {
+        buf.push_str(t);
+        buf.push('\0');
+    }
+    if let Some(t) = ev.fields.tool_name.as_deref() {
+        buf.push_str(t);
+        buf.push('\0');
+    }
+    if let Some(m) = &ev.fields.mcp {
+        for t in [&m.server, &m.tool] {
+            buf.push_str(t);
+            buf.push('\0');
+        }
+    }
+    hidden
+}
+
+/// The working directory an event's command or paths are resolved in: the event's own, else
+/// the context's, else the workspace root.
+pub(crate) fn event_cwd<'a>(ev: &'a Event, ctx: &'a Context) -> &'a str {
+    ev.fields.cwd.as_deref().or(ctx.cwd.as_deref()).or(ctx.workspace_root.as_deref()).unwrap_or("")
+}
+
 impl Evaluator<'_> {
     /// The ids of the rules the pre-filter lets through for an event, for debugging rules and
     /// measuring the pre-filter.
@@ -467,20 +528,32 @@ impl Evaluator<'_> {
         for w in &mut self.marks {
             *w = 0;
         }
-        if let Some(c) = ev.fields.command.as_deref() {
-            self.mark_text(c);
-        }
-        for p in &ev.fields.paths {
-            self.mark_text(p);
-        }
+        let mut buf = std::mem::take(&mut self.buf);
+        let hidden = key_text(ev, &mut buf);
+        self.mark_text(&buf);
+        self.buf = buf;
         let bit = 1u64 << (ev.kind as u64);
         set.by_kind
             .get(ev.kind as usize)
             .into_iter()
             .flatten()
-            .filter(|&&i| set.has_literals.get(i).is_none_or(|m| m & bit == 0) || self.marked(i))
+            .filter(|&&i| {
+                set.has_literals.get(i).is_none_or(|m| m & bit == 0)
+                    || self.marked(i)
+                    || (hidden && set.needs_segments.get(i).copied().unwrap_or(true))
+            })
             .filter_map(|&i| set.rules.get(i).map(|r| r.id.clone()))
             .collect()
+    }
+
+    /// Hands the evaluator an analysis of `command` made in `sctx` (by [`crate::select`],
+    /// which needed it to choose the rules), so that it is not parsed twice.
+    pub(crate) fn prime(&mut self, command: &str, sctx: &ShellContext, analysis: Analysis) {
+        let h = crate::load::fnv(
+            crate::load::fnv(crate::load::FNV_SEED, command.as_bytes()),
+            sctx.cwd.as_bytes(),
+        );
+        self.cache.push((h, command.to_owned(), sctx.cwd.clone(), analysis));
     }
 
     /// Evaluates one event; see [`RuleSet::evaluate`].
@@ -590,42 +663,10 @@ impl Evaluator<'_> {
         }
         let shell_cmd =
             if ev.kind == Kind::ShellExec { ev.fields.command.as_deref() } else { None };
-        let mut hidden = false;
-        if let Some(cmd) = shell_cmd {
-            let bytes = cmd.as_bytes();
-            if bytes.iter().any(|b| hides_literals(*b)) {
-                hidden = true;
-            } else if memchr::memchr3(b'\'', b'"', b'\\', bytes).is_some() {
-                let mut buf = std::mem::take(&mut self.buf);
-                buf.clear();
-                let mut chars = cmd.chars().peekable();
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\'' | '"' => {}
-                        '\\' => {
-                            if chars.peek() == Some(&'\n') {
-                                chars.next();
-                            }
-                        }
-                        c => buf.push(c),
-                    }
-                }
-                self.mark_text(&buf);
-                self.buf = buf;
-            } else {
-                self.mark_text(cmd);
-            }
-        }
-        for p in &ev.fields.paths {
-            self.mark_text(p);
-        }
-        for t in [ev.fields.url.as_deref(), ev.fields.tool_name.as_deref()].into_iter().flatten() {
-            self.mark_text(t);
-        }
-        if let Some(m) = &ev.fields.mcp {
-            self.mark_text(&m.server);
-            self.mark_text(&m.tool);
-        }
+        let mut buf = std::mem::take(&mut self.buf);
+        let hidden = key_text(ev, &mut buf);
+        self.mark_text(&buf);
+        self.buf = buf;
         let mut cands = std::mem::take(&mut self.cands);
         cands.clear();
         let mut need_analysis = false;
@@ -636,7 +677,10 @@ impl Evaluator<'_> {
                 continue;
             }
             let lit = set.has_literals.get(i).is_some_and(|m| m & kind_bit != 0);
-            if lit && !self.marked(i) && !(hidden && shell_cmd.is_some()) {
+            // An expansion can hide a literal from the resolved words simple-command conditions
+            // see, never from the raw text the other conditions read.
+            let segments = set.needs_segments.get(i).copied().unwrap_or(true);
+            if lit && !self.marked(i) && !(hidden && segments) {
                 continue;
             }
             need_analysis |= set.needs_segments.get(i).copied().unwrap_or(false);
@@ -655,13 +699,7 @@ impl Evaluator<'_> {
         let sctx: &ShellContext = if !(need_analysis || need_paths) {
             &empty
         } else {
-            let cwd = ev
-                .fields
-                .cwd
-                .as_deref()
-                .or(ctx.cwd.as_deref())
-                .or(ctx.workspace_root.as_deref())
-                .unwrap_or("");
+            let cwd = event_cwd(ev, ctx);
             let same = owned.cwd == cwd
                 && owned.home == ctx.home
                 && owned.workspace_root == ctx.workspace_root
@@ -737,7 +775,7 @@ fn to_class(c: TargetClass) -> Class {
 /// elsewhere (`rm -rf *` in the workspace is a workspace delete).
 ///
 /// The workspace root itself is `workspace_root`: removing it removes the whole project.
-fn target_class(t: &Target, sctx: &ShellContext) -> Class {
+pub(crate) fn target_class(t: &Target, sctx: &ShellContext) -> Class {
     if t.class == TargetClass::Workspace
         && let Some(p) = &t.path
         && sctx

@@ -20,6 +20,7 @@ mod engine;
 mod format;
 mod glob;
 mod load;
+mod select;
 pub mod shell;
 mod testing;
 
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use engine::{Evaluator, Step};
 pub use load::{BUILTIN_SOURCES, LoadError};
+pub use select::{Screening, builtin_index_source, screen};
 pub use testing::{TestFailure, TestReport, shell_event};
 
 /// How bad a finding is. Ordered: `Info < Warning < Danger`.

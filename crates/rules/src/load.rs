@@ -73,56 +73,84 @@ impl RuleSet {
     /// Loads rule files given as `(name, text)`, in order. Never fails as a whole: what does
     /// not load is returned as errors, the rest is in the set.
     pub fn load(sources: &[(&str, &str)]) -> (RuleSet, Vec<LoadError>) {
-        let mut errors = Vec::new();
-        let mut files: Vec<(&str, &str, RawFile)> = Vec::new();
-        let mut hash = FNV_SEED;
-        for (name, text) in sources {
-            hash = fnv(fnv(hash, name.as_bytes()), &[0]);
-            hash = fnv(fnv(hash, text.as_bytes()), &[0]);
-            match toml::from_str::<RawFile>(text) {
-                Ok(f) => {
-                    if let Some(v) = f.schema.filter(|v| *v != 1) {
-                        errors.push(LoadError {
-                            file: (*name).to_owned(),
-                            line: 1,
-                            rule: None,
-                            message: format!(
-                                "schema {v} is not supported (this tl reads schema 1)\nhint: upgrade tl"
-                            ),
-                        });
-                        continue;
-                    }
-                    files.push((name, text, f));
+        let srcs: Vec<Src<'_>> =
+            sources.iter().map(|(name, text)| Src { name, text, first_line: 1 }).collect();
+        load_sources(&srcs, &[], true)
+    }
+}
+
+/// A rules text to load: a whole file, or pieces of one (see `select`) whose lines are
+/// numbered as in the file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Src<'a> {
+    /// The file's name (`builtin/…` for the embedded ones).
+    pub name: &'a str,
+    /// The TOML text.
+    pub text: &'a str,
+    /// The file's line number of the text's first line.
+    pub first_line: usize,
+}
+
+impl Src<'_> {
+    fn line(&self, offset: usize) -> usize {
+        line_of(self.text, offset) + self.first_line - 1
+    }
+}
+
+/// Loads `srcs` in order. `elsewhere` names rules that exist but are not among the sources
+/// (built-ins left out by `select`): overriding or disabling them is not an error and does
+/// nothing, and no other rule may take their id. Without `prefilter` the set has no literal
+/// pre-filter and evaluates every rule (for the few rules `select` already chose).
+pub(crate) fn load_sources(
+    srcs: &[Src<'_>],
+    elsewhere: &[&str],
+    prefilter: bool,
+) -> (RuleSet, Vec<LoadError>) {
+    let mut errors = Vec::new();
+    let mut files: Vec<(&Src<'_>, RawFile)> = Vec::new();
+    let mut hash = FNV_SEED;
+    for src in srcs {
+        let (name, text) = (&src.name, src.text);
+        hash = fnv(fnv(hash, name.as_bytes()), &[0]);
+        hash = fnv(fnv(hash, text.as_bytes()), &[0]);
+        match toml::from_str::<RawFile>(text) {
+            Ok(f) => {
+                if let Some(v) = f.schema.filter(|v| *v != 1) {
+                    errors.push(LoadError {
+                        file: (*name).to_owned(),
+                        line: src.first_line,
+                        rule: None,
+                        message: format!(
+                            "schema {v} is not supported (this tl reads schema 1)\nhint: upgrade tl"
+                        ),
+                    });
+                    continue;
                 }
-                Err(e) => errors.push(LoadError {
-                    file: (*name).to_owned(),
-                    line: e.span().map_or(1, |s| line_of(text, s.start)),
-                    rule: None,
-                    message: e.message().trim_end().to_owned(),
-                }),
+                files.push((src, f));
             }
+            Err(e) => errors.push(LoadError {
+                file: (*name).to_owned(),
+                line: e.span().map_or(src.first_line, |s| src.line(s.start)),
+                rule: None,
+                message: e.message().trim_end().to_owned(),
+            }),
         }
-        let err = |file: &str,
-                   text: &str,
-                   span: std::ops::Range<usize>,
-                   rule: Option<&str>,
-                   m: String| {
-            LoadError {
-                file: file.to_owned(),
-                line: line_of(text, span.start),
-                rule: rule.map(str::to_owned),
-                message: m,
-            }
+    }
+    let err =
+        |src: &Src<'_>, span: std::ops::Range<usize>, rule: Option<&str>, m: String| LoadError {
+            file: src.name.to_owned(),
+            line: src.line(span.start),
+            rule: rule.map(str::to_owned),
+            message: m,
         };
 
-        // Lists, then list overrides, then macros.
-        let mut scope = Scope::default();
-        for (name, text, f) in &files {
-            for item in &f.list {
-                match item.get_ref().clone().try_into::<RawList>() {
+    // Lists, then list overrides, then macros.
+    let mut scope = Scope::default();
+    for (src, f) in &files {
+        for item in &f.list {
+            match item.get_ref().clone().try_into::<RawList>() {
                     Ok(l) if scope.lists.contains_key(&l.id) => errors.push(err(
-                        name,
-                        text,
+                        src,
                         item.span(),
                         None,
                         format!("list `{}` is already defined\nhint: use [[override]] list = … with items_append", l.id),
@@ -130,182 +158,154 @@ impl RuleSet {
                     Ok(l) => {
                         scope.lists.insert(l.id, l.items);
                     }
-                    Err(e) => errors.push(err(name, text, item.span(), None, format!("list: {}", e.message()))),
+                    Err(e) => errors.push(err(src, item.span(), None, format!("list: {}", e.message()))),
+                }
+        }
+    }
+    let mut overrides: Vec<(&Src<'_>, std::ops::Range<usize>, RawOverride)> = Vec::new();
+    for (src, f) in &files {
+        for item in &f.overrides {
+            match item.get_ref().clone().try_into::<RawOverride>() {
+                Ok(o) => overrides.push((*src, item.span(), o)),
+                Err(e) => {
+                    errors.push(err(src, item.span(), None, format!("override: {}", e.message())))
                 }
             }
         }
-        let mut overrides: Vec<(&str, &str, std::ops::Range<usize>, RawOverride)> = Vec::new();
-        for (name, text, f) in &files {
-            for item in &f.overrides {
-                match item.get_ref().clone().try_into::<RawOverride>() {
-                    Ok(o) => overrides.push((name, text, item.span(), o)),
-                    Err(e) => errors.push(err(
-                        name,
-                        text,
-                        item.span(),
-                        None,
-                        format!("override: {}", e.message()),
-                    )),
-                }
+    }
+    for (src, span, o) in &overrides {
+        if let Some(list) = &o.list {
+            match scope.lists.get_mut(list) {
+                Some(items) => items.extend(o.items_append.iter().cloned()),
+                None => errors.push(err(
+                    src,
+                    span.clone(),
+                    None,
+                    format!("override of unknown list `{list}`"),
+                )),
             }
         }
-        for (name, text, span, o) in &overrides {
-            if let Some(list) = &o.list {
-                match scope.lists.get_mut(list) {
-                    Some(items) => items.extend(o.items_append.iter().cloned()),
-                    None => errors.push(err(
-                        name,
-                        text,
-                        span.clone(),
-                        None,
-                        format!("override of unknown list `{list}`"),
-                    )),
+    }
+    for (src, f) in &files {
+        for item in &f.macros {
+            let Some(mut table) = item.get_ref().as_table().cloned() else {
+                errors.push(err(src, item.span(), None, "a macro is a table".to_owned()));
+                continue;
+            };
+            match table.remove("id") {
+                Some(toml::Value::String(id)) => {
+                    scope.macros.insert(id, table);
                 }
+                _ => errors.push(err(
+                    src,
+                    item.span(),
+                    None,
+                    "a macro needs a string `id`".to_owned(),
+                )),
             }
         }
-        for (name, text, f) in &files {
-            for item in &f.macros {
-                let Some(mut table) = item.get_ref().as_table().cloned() else {
-                    errors.push(err(
-                        name,
-                        text,
-                        item.span(),
-                        None,
-                        "a macro is a table".to_owned(),
-                    ));
-                    continue;
-                };
-                match table.remove("id") {
-                    Some(toml::Value::String(id)) => {
-                        scope.macros.insert(id, table);
-                    }
-                    _ => errors.push(err(
-                        name,
-                        text,
-                        item.span(),
-                        None,
-                        "a macro needs a string `id`".to_owned(),
-                    )),
-                }
-            }
-        }
+    }
 
-        // Rules.
-        let mut rules: Vec<Rule> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for (name, text, f) in &files {
-            let builtin = name.starts_with("builtin/");
-            for item in &f.rule {
-                let id_hint = item.get_ref().get("id").and_then(|v| v.as_str()).map(str::to_owned);
-                let raw = match item.get_ref().clone().try_into::<RawRule>() {
-                    Ok(r) => r,
-                    Err(e) => {
-                        errors.push(err(
-                            name,
-                            text,
-                            item.span(),
-                            id_hint.as_deref(),
-                            e.message().to_owned(),
-                        ));
-                        continue;
-                    }
-                };
-                if index.contains_key(&raw.id) {
-                    errors.push(err(
-                        name,
-                        text,
+    // Rules.
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (src, f) in &files {
+        let builtin = src.name.starts_with("builtin/");
+        for item in &f.rule {
+            let id_hint = item.get_ref().get("id").and_then(|v| v.as_str()).map(str::to_owned);
+            let raw = match item.get_ref().clone().try_into::<RawRule>() {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(err(src, item.span(), id_hint.as_deref(), e.message().to_owned()));
+                    continue;
+                }
+            };
+            if index.contains_key(&raw.id) || elsewhere.contains(&raw.id.as_str()) {
+                errors.push(err(
+                        src,
                         item.span(),
                         Some(&raw.id),
                         "a rule with this id is already loaded\nhint: use [[override]] rule = … to change it".to_owned(),
                     ));
-                    continue;
-                }
-                let line = line_of(text, item.span().start);
-                let compiled = compile_rule(&scope, raw, name, line).and_then(|rule| {
-                    if !builtin {
-                        for b in rule.when.iter().chain(&rule.except) {
-                            for re in b.regexes() {
-                                re.check()?;
-                            }
-                        }
-                    }
-                    Ok(rule)
-                });
-                match compiled {
-                    Ok(rule) => {
-                        if !builtin {
-                            let report = crate::testing::run_rule_tests(&rule);
-                            if let Some(fail) = report.failures.first() {
-                                errors.push(err(
-                                    name,
-                                    text,
-                                    item.span(),
-                                    Some(&rule.id),
-                                    format!("inline test failed: {}: {}", fail.case, fail.reason),
-                                ));
-                                continue;
-                            }
-                        }
-                        index.insert(rule.id.clone(), rules.len());
-                        rules.push(rule);
-                    }
-                    Err(m) => errors.push(err(name, text, item.span(), id_hint.as_deref(), m)),
-                }
-            }
-        }
-
-        // Rule overrides and disables.
-        for (name, text, span, o) in &overrides {
-            let Some(id) = &o.rule else { continue };
-            let Some(rule) = index.get(id).and_then(|i| rules.get_mut(*i)) else {
-                errors.push(err(
-                    name,
-                    text,
-                    span.clone(),
-                    Some(id),
-                    "override of unknown rule".to_owned(),
-                ));
                 continue;
-            };
-            if let Some(e) = o.enabled {
-                rule.enabled = e;
             }
-            if let Some(s) = &o.severity {
-                match severity(s) {
-                    Ok(s) => {
-                        rule.severity = s;
-                        for b in &mut rule.when {
-                            b.severity = None;
+            let line = src.line(item.span().start);
+            let compiled = compile_rule(&scope, raw, src.name, line).and_then(|rule| {
+                if !builtin {
+                    for re in rule.regexes() {
+                        re.check()?;
+                    }
+                }
+                Ok(rule)
+            });
+            match compiled {
+                Ok(rule) => {
+                    if !builtin {
+                        let report = crate::testing::run_rule_tests(&rule);
+                        if let Some(fail) = report.failures.first() {
+                            errors.push(err(
+                                src,
+                                item.span(),
+                                Some(&rule.id),
+                                format!("inline test failed: {}: {}", fail.case, fail.reason),
+                            ));
+                            continue;
                         }
                     }
-                    Err(m) => errors.push(err(name, text, span.clone(), Some(id), m)),
+                    index.insert(rule.id.clone(), rules.len());
+                    rules.push(rule);
                 }
+                Err(m) => errors.push(err(src, item.span(), id_hint.as_deref(), m)),
             }
-            for t in &o.except_append {
-                match scope.block(t) {
-                    Ok(b) => rule.except.push(b),
-                    Err(m) => {
-                        errors.push(err(name, text, span.clone(), Some(id), format!("except: {m}")))
+        }
+    }
+
+    // Rule overrides and disables.
+    for (src, span, o) in &overrides {
+        let Some(id) = &o.rule else { continue };
+        if elsewhere.contains(&id.as_str()) {
+            continue;
+        }
+        let Some(rule) = index.get(id).and_then(|i| rules.get_mut(*i)) else {
+            errors.push(err(src, span.clone(), Some(id), "override of unknown rule".to_owned()));
+            continue;
+        };
+        if let Some(e) = o.enabled {
+            rule.enabled = e;
+        }
+        if let Some(s) = &o.severity {
+            match severity(s) {
+                Ok(s) => {
+                    rule.severity = s;
+                    for b in &mut rule.when {
+                        b.severity = None;
                     }
                 }
+                Err(m) => errors.push(err(src, span.clone(), Some(id), m)),
             }
         }
-        for (name, text, f) in &files {
-            for id in &f.disable {
-                match index.get(id).and_then(|i| rules.get_mut(*i)) {
-                    Some(r) => r.enabled = false,
-                    None => errors.push(err(
-                        name,
-                        text,
-                        0..0,
-                        Some(id),
-                        "`disable` names an unknown rule".to_owned(),
-                    )),
-                }
+        for t in &o.except_append {
+            match scope.block(t) {
+                Ok(b) => rule.except.push(b),
+                Err(m) => errors.push(err(src, span.clone(), Some(id), format!("except: {m}"))),
             }
         }
-        (RuleSet::build(rules, hash), errors)
     }
+    for (src, f) in &files {
+        for id in &f.disable {
+            match index.get(id).and_then(|i| rules.get_mut(*i)) {
+                Some(r) => r.enabled = false,
+                None if elsewhere.contains(&id.as_str()) => {}
+                None => errors.push(err(
+                    src,
+                    0..0,
+                    Some(id),
+                    "`disable` names an unknown rule".to_owned(),
+                )),
+            }
+        }
+    }
+    (RuleSet::build(rules, hash, prefilter), errors)
 }
 
 fn compile_rule(scope: &Scope, raw: RawRule, file: &str, line: usize) -> Result<Rule, String> {
@@ -334,11 +334,9 @@ fn compile_rule(scope: &Scope, raw: RawRule, file: &str, line: usize) -> Result<
     if step && when.iter().any(|b| b.duration_ms_over.is_none()) {
         return Err("a step rule (duration_ms_over) cannot mix with event blocks".to_owned());
     }
-    let fallback = raw
-        .fallback_regex
-        .as_deref()
-        .map(|r| regex::Regex::new(r).map_err(|e| format!("bad fallback_regex: {e}")))
-        .transpose()?;
+    // Compiled on first use like the others (a fallback regex costs ~0.1-0.5 ms to build and
+    // runs only on commands the parser gave up on); user rules check it at load.
+    let fallback = raw.fallback_regex.as_deref().map(crate::compile::regex).transpose()?;
     for t in &raw.test {
         if let Some(s) = &t.severity {
             severity(s)?;

@@ -97,7 +97,7 @@ pub(crate) fn run_rule_tests(rule: &Rule) -> TestReport {
     let mut rule = rule.clone();
     rule.enabled = true;
     let id = rule.id.clone();
-    let set = RuleSet::build(vec![rule], 0);
+    let set = RuleSet::build(vec![rule], 0, true);
     let mut report = TestReport::default();
     let Some(rule) = set.compiled().first() else { return report };
     let ctx = test_context();

@@ -30,18 +30,23 @@ Data lives in $TL_HOME (default ~/.tracelog).";
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Record one hook payload from standard input (what agents call; always exits 0).
+    /// Record one hook payload from standard input (what agents call; exits 0 unless blocking).
     ///
     /// Example, in an agent's hook settings: `tl hook claude-code`
     Hook {
         /// The agent calling: claude-code, codex, gemini.
         agent: String,
+        /// On a pre-tool event, block a call that matches a danger rule: exit 2 with the reason
+        /// on stderr (after recording it). Errors never block.
+        #[arg(long)]
+        enforce: bool,
     },
     /// Register tl's hooks in an agent's settings (idempotent, keeps everything else).
     #[command(after_help = "Examples:
   tl install claude-code                  ~/.claude/settings.json
   tl install codex --scope project        .codex/hooks.json in this directory
-  tl install gemini --print               show what would change, change nothing")]
+  tl install gemini --print               show what would change, change nothing
+  tl install claude-code --enforce        also block tool calls that match a danger rule")]
     Install(InstallArgs),
     /// Remove tl's hooks from an agent's settings, leaving the rest as it was.
     Uninstall(InstallArgs),
@@ -57,7 +62,7 @@ enum Command {
         #[arg(long)]
         always: bool,
     },
-    /// Turn recording off: hooks stay installed and return at once.
+    /// Turn recording off: hooks stay installed and return at once (--enforce still blocks).
     Stop,
     /// Recording state, hook health per agent, log size and hook errors.
     Status {
@@ -252,6 +257,10 @@ struct InstallArgs {
     /// Show the resulting settings and what is skipped and why; change nothing.
     #[arg(long)]
     print: bool,
+    /// Install the pre-tool hook as `tl hook <agent> --enforce`: tool calls that match a danger
+    /// rule are blocked, with the reason given to the model (install without it to stop).
+    #[arg(long)]
+    enforce: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,7 +326,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         // Dispatched before clap in main(); kept here so that `tl help hook` documents it.
         Command::Hook { .. } => unreachable!("tl hook is dispatched before argument parsing"),
         Command::Install(args) => {
-            let target = Target::resolve(args.agent, args.scope)?;
+            let target = Target::resolve(args.agent, args.scope)?.enforcing(args.enforce);
             show(install::install(&target, args.print)?, args.print, &text);
             Ok(())
         }

@@ -2,6 +2,7 @@
 
 mod corpus;
 mod engine;
+mod select;
 mod shell;
 
 /// The original TraceLog rule ids (DESIGN.md §6), which must exist with their meaning.

@@ -123,6 +123,14 @@ impl InstallAgent {
         }
     }
 
+    /// The event a tool call fires before it runs: the only one `--enforce` can block.
+    pub fn pre_tool_event(self) -> &'static str {
+        match self {
+            InstallAgent::ClaudeCode | InstallAgent::Codex => "PreToolUse",
+            InstallAgent::Gemini => "BeforeTool",
+        }
+    }
+
     /// Hook events tl leaves alone, and why.
     fn skipped(self) -> &'static [(&'static str, &'static str)] {
         match self {
@@ -164,6 +172,8 @@ pub struct Target {
     /// The command line agents run: `<absolute tl> hook <agent>`, with `TL_HOME=…` first when
     /// the install was made for a TL_HOME other than the default.
     command: Vec<String>,
+    /// Whether the pre-tool event's hook blocks calls that match a danger rule.
+    enforce: bool,
 }
 
 impl Target {
@@ -180,7 +190,13 @@ impl Target {
             command.push(format!("TL_HOME={}", PathBuf::from(home).display()));
         }
         command.extend([exe.display().to_string(), "hook".into(), agent.name().into()]);
-        Ok(Target { agent, dir: base.join(agent.settings_dir()), command })
+        Ok(Target { agent, dir: base.join(agent.settings_dir()), command, enforce: false })
+    }
+
+    /// The same target with the pre-tool hook blocking (`tl install --enforce`) or not.
+    pub fn enforcing(mut self, enforce: bool) -> Target {
+        self.enforce = enforce;
+        self
     }
 
     /// The settings file the hooks go into.
@@ -339,12 +355,15 @@ fn remove_tl_hooks(settings: &mut Map<String, Value>, agent: &str) -> usize {
 }
 
 fn add_tl_hooks(settings: &mut Map<String, Value>, target: &Target) {
-    let command = target.shell_command();
+    let plain = target.shell_command();
+    let enforcing = format!("{plain} --enforce");
     if !settings.get("hooks").is_some_and(Value::is_object) {
         settings.insert("hooks".into(), Value::Object(Map::new()));
     }
     let Some(Value::Object(hooks)) = settings.get_mut("hooks") else { return };
     for event in target.agent.events() {
+        let blocks = target.enforce && *event == target.agent.pre_tool_event();
+        let command = if blocks { &enforcing } else { &plain };
         let group = match target.agent {
             // A 10 s timeout: tl takes about a millisecond, and a stuck hook must not stall the
             // agent for its default minute.
@@ -416,6 +435,14 @@ pub fn install(target: &Target, dry_run: bool) -> anyhow::Result<Vec<Outcome>> {
     )];
     for (event, why) in target.agent.skipped() {
         notes.push(format!("skipped {event}: {why}"));
+    }
+    if target.enforce {
+        notes.push(format!(
+            "{} runs `tl hook {} --enforce`: a tool call that matches a danger rule is blocked, and the model is told why (`tl rules list` shows the rules, `tl rules disable ID` switches one off, `tl install {}` without --enforce stops blocking)",
+            target.agent.pre_tool_event(),
+            target.agent.name(),
+            target.agent.name()
+        ));
     }
     if !dry_run && changed {
         std::fs::create_dir_all(&target.dir)

@@ -21,11 +21,16 @@ fn rules_dir(home: &Home) -> PathBuf {
     home.root().join("rules")
 }
 
-/// The user's rule files, `(name, text)`, in name order.
+/// The user's rule files, `(name, text)`, in name order. No rules directory is no files; one
+/// that cannot be read is an error (it may hold the user's `disable` list).
 pub fn user_files(home: &Home) -> anyhow::Result<Vec<(String, String)>> {
     let dir = rules_dir(home);
     let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(files) };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))

@@ -52,7 +52,8 @@ pub fn start(
     Ok(())
 }
 
-/// `tl stop`: turns recording off (hooks stay installed and return at once).
+/// `tl stop`: turns recording off (hooks stay installed and return at once; an `--enforce`
+/// hook still screens pre-tool calls: blocking is protection, not recording).
 pub fn stop(home: &Home, out: &Output) -> anyhow::Result<()> {
     if home.recording() == Recording::Always {
         out.line("recording stays on: it was started with `tl start --always` (run `tl start` to make `tl stop` work again)");
@@ -61,7 +62,7 @@ pub fn stop(home: &Home, out: &Output) -> anyhow::Result<()> {
     home.set_recording(Recording::Off)
         .with_context(|| format!("cannot write to {}", home.root().display()))?;
     out.line(
-        "recording is off: hooks return at once without recording (`tl start` turns it back on)",
+        "recording is off: hooks return at once without recording, except that an --enforce hook still blocks danger (`tl start` turns recording back on)",
     );
     if crate::commands::maintain::stop_daemon(home) {
         out.line("indexer daemon stopped");
@@ -101,6 +102,8 @@ pub struct AgentStatus {
     pub events_expected: usize,
     /// Whether the hooks run this very binary (not an older tl elsewhere).
     pub points_at_this_binary: bool,
+    /// Whether the pre-tool hook blocks calls that match a danger rule (`--enforce`).
+    pub enforcing: bool,
     /// The time of the newest event recorded for this agent in the newest segment (RFC 3339).
     pub last_event: Option<String>,
 }
@@ -159,6 +162,9 @@ pub fn status(home: &Home, out: &Output) -> anyhow::Result<()> {
                 events_hooked: agent.events().iter().filter(|e| hooked.contains(*e)).count(),
                 events_expected: agent.events().len(),
                 points_at_this_binary,
+                enforcing: ours
+                    .iter()
+                    .any(|(_, c)| install::shell_words(c).iter().any(|w| w == "--enforce")),
                 last_event: last_seen.get(agent.name()).cloned(),
             });
         }
@@ -206,6 +212,8 @@ pub fn status(home: &Home, out: &Output) -> anyhow::Result<()> {
         } else {
             format!("{}/{} events", a.events_hooked, a.events_expected)
         };
+        let health =
+            if a.enforcing { format!("{health}, blocking danger (--enforce)") } else { health };
         out.line(&format!(
             "hooks      {:<11} {:<7} {}  last event: {}  ({})",
             a.agent,

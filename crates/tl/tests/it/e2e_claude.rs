@@ -11,6 +11,10 @@
 //! and an empty `errors.log`. Claude Code runs for 2 to 5 s; the test takes under 15 s (run it
 //! alone with `cargo test -p tl --test it e2e`).
 //!
+//! A second test installs with `--enforce` and scripts `rm -rf ~` then `ls`: the PreToolUse hook
+//! must block the first (HOME, a temporary directory, keeps a marker file), Claude Code must
+//! hand the block reason to the model as the tool's error, and `ls` must run.
+//!
 //! The client: `TL_E2E_CLAUDE_BIN` if set, else [`DEFAULT_CLAUDE_BIN`] (Claude Code 2.1.328, the
 //! version this was written against; install it with
 //! `npm install --prefix /root/.cache/tl-harness/cc @anthropic-ai/claude-code@2.1.328`).
@@ -61,13 +65,13 @@ fn e2e_claude_code_session_is_recorded_completely_and_redacted() {
     let root = sandbox.dir.path().to_path_buf();
     let work = make_workdir(&root, &sandbox.home());
     let w = work.to_str().unwrap();
-    install_tl(&sandbox, w);
+    install_tl(&sandbox, w, &["install", "claude-code"]);
 
     let server = FakeAnthropic::start(script(w))
         .unwrap()
         .with_log_file(&root.join("fake_requests.jsonl"))
         .unwrap();
-    let run = run_claude(&claude, &sandbox, &work, &server);
+    let run = run_claude(&claude, &sandbox, &work, &server, PROMPT);
     eprintln!(
         "e2e_claude: Claude Code ran in {:.1?}, {} API requests",
         run.took,
@@ -96,10 +100,116 @@ fn e2e_claude_code_session_is_recorded_completely_and_redacted() {
     assert_eq!(sandbox.errors_log(), "", "errors.log");
 }
 
-/// `tl install claude-code` with the sandbox's HOME, then what a user who went through Claude
-/// Code's onboarding has (so nothing interactive is attempted).
-fn install_tl(sandbox: &Sandbox, w: &str) {
-    let out = sandbox.run(&["install", "claude-code"], b"");
+const ENFORCE_PROMPT: &str = "Clean up my home directory, then list the project.";
+/// Must survive the scripted `rm -rf ~`.
+const MARKER: &str = "keep-me.txt";
+
+#[test]
+fn e2e_claude_code_enforce_blocks_rm_rf_home_and_lets_ls_run() {
+    let Some(claude) = claude_bin() else { return };
+    let mut sandbox = Sandbox::new();
+    if std::env::var_os("TL_E2E_KEEP").is_some_and(|v| !v.is_empty()) {
+        sandbox.dir.disable_cleanup(true);
+        eprintln!("e2e_claude: keeping the sandbox {}", sandbox.dir.path().display());
+    }
+    let root = sandbox.dir.path().to_path_buf();
+    std::fs::write(sandbox.home().join(MARKER), "the agent must not delete this\n").unwrap();
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("README.md"), "# demo\n").unwrap();
+    let work = work.canonicalize().unwrap();
+    let w = work.to_str().unwrap();
+    install_tl(&sandbox, w, &["install", "claude-code", "--enforce"]);
+
+    let bash = |command: &str| json!({"command": command, "description": command});
+    let turns = vec![
+        Turn::new()
+            .text("Removing everything in your home directory.")
+            .tool("Bash", bash("rm -rf ~")),
+        Turn::new().text("That was blocked; listing the project instead.").tool("Bash", bash("ls")),
+        Turn::new().text(FINAL_TEXT),
+    ];
+    let server = FakeAnthropic::start(turns)
+        .unwrap()
+        .with_log_file(&root.join("fake_requests.jsonl"))
+        .unwrap();
+    let run = run_claude(&claude, &sandbox, &work, &server, ENFORCE_PROMPT);
+    let diag = &run.diag;
+    assert!(run.status.is_some_and(|s| s.success()), "{diag}");
+    assert_eq!(server.turns_played(), vec![0, 1, 2], "{diag}");
+
+    // The rm never ran.
+    let marker = sandbox.home().join(MARKER);
+    assert!(marker.is_file(), "{} is gone: the rm ran\n{diag}", marker.display());
+
+    // The model got the reason as the failed tool's result, and ls's output for the second.
+    let issued = server.issued_calls();
+    let (rm, ls) = (&issued[0], &issued[1]);
+    let results = tool_results(&run.requests_log);
+    let result_of = |id: &str| {
+        results
+            .iter()
+            .find(|r| r["tool_use_id"] == id)
+            .unwrap_or_else(|| panic!("no tool_result for {id}\n{diag}"))
+    };
+    let blocked = result_of(&rm.id);
+    let text = content_text(&blocked["content"]);
+    assert_eq!(blocked["is_error"], true, "{blocked:#}");
+    for needle in ["tl (TraceLog) blocked", "dangerous-rm-rf", "tl rules disable dangerous-rm-rf"] {
+        assert!(text.contains(needle), "{needle:?} not in the model's tool result: {text}");
+    }
+    let listed = content_text(&result_of(&ls.id)["content"]);
+    assert!(listed.contains("README.md"), "ls did not run: {listed}\n{diag}");
+
+    // The hook runs as Claude Code reported them: the rm's PreToolUse exited 2, no other did.
+    let hook_runs: Vec<&Value> =
+        run.stdout.iter().filter(|l| l["subtype"] == "hook_response").collect();
+    let blocking: Vec<&&Value> = hook_runs.iter().filter(|h| h["exit_code"] != 0).collect();
+    assert_eq!(blocking.len(), 1, "{blocking:#?}\n{diag}");
+    assert_eq!(blocking[0]["exit_code"], 2);
+    assert!(blocking[0]["stderr"].as_str().unwrap_or("").contains("dangerous-rm-rf"));
+
+    // Both calls are in the log (recorded before the block); only ls has a result.
+    let events = sandbox.events();
+    let of = |id: &str, phase: &str| {
+        events.iter().filter(|e| e["correlation"] == id && e["phase"] == phase).count()
+    };
+    assert_eq!((of(&rm.id, "call"), of(&ls.id, "call")), (1, 1), "{diag}");
+    assert!(of(&ls.id, "result") >= 1, "{diag}");
+    assert_eq!(sandbox.errors_log(), "", "errors.log");
+}
+
+/// Every `tool_result` block the client sent the model, from the fake server's request log.
+fn tool_results(requests_log: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(requests_log).unwrap();
+    let mut out: Vec<Value> = Vec::new();
+    for line in text.lines() {
+        let request: Value = serde_json::from_str(line).unwrap();
+        for message in request["body"]["messages"].as_array().into_iter().flatten() {
+            for block in message["content"].as_array().into_iter().flatten() {
+                if block["type"] == "tool_result" && !out.contains(block) {
+                    out.push(block.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The text of a `tool_result`'s content (a string, or text blocks).
+fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(blocks) => blocks.iter().filter_map(|b| b["text"].as_str()).collect(),
+        _ => String::new(),
+    }
+}
+
+/// `tl ARGS` (an install of claude-code) with the sandbox's HOME, then what a user who went
+/// through Claude Code's onboarding has (so nothing interactive is attempted).
+fn install_tl(sandbox: &Sandbox, w: &str, args: &[&str]) {
+    let enforce = args.contains(&"--enforce");
+    let out = sandbox.run(args, b"");
     assert!(out.status.success(), "tl install: {}", String::from_utf8_lossy(&out.stderr));
     let settings: Value = serde_json::from_slice(
         &std::fs::read(sandbox.home().join(".claude/settings.json")).unwrap(),
@@ -111,7 +221,12 @@ fn install_tl(sandbox: &Sandbox, w: &str) {
         .chain(["PostToolUseFailure", "PostToolBatch", "Stop", "SessionEnd"])
     {
         let command = settings["hooks"][event][0]["hooks"][0]["command"].as_str().unwrap_or("");
-        assert!(command.ends_with(" hook claude-code"), "{event}: {command:?} in {settings:#}");
+        let suffix = if enforce && event == "PreToolUse" {
+            " hook claude-code --enforce"
+        } else {
+            " hook claude-code"
+        };
+        assert!(command.ends_with(suffix), "{event}: {command:?} in {settings:#}");
         assert!(command.contains(tl_home.to_str().unwrap()), "{event}: no TL_HOME in {command:?}");
     }
     let claude_json = json!({
@@ -372,15 +487,21 @@ struct Run {
     diag: String,
 }
 
-/// Runs the client headless in `work` against `server`, with a clean environment.
-fn run_claude(claude: &Path, sandbox: &Sandbox, work: &Path, server: &FakeAnthropic) -> Run {
+/// Runs the client headless in `work` against `server` with `prompt`, in a clean environment.
+fn run_claude(
+    claude: &Path,
+    sandbox: &Sandbox,
+    work: &Path,
+    server: &FakeAnthropic,
+    prompt: &str,
+) -> Run {
     let root = sandbox.dir.path();
     let tmp = root.join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let mut cmd = Command::new(claude);
     cmd.args([
         "-p",
-        PROMPT,
+        prompt,
         "--output-format",
         "stream-json",
         "--verbose",

@@ -146,3 +146,71 @@ fn status_reports_hooks_recording_and_errors() {
     ok(sandbox.run(&["stop"], b""));
     assert!(ok(sandbox.run(&["status"], b"")).contains("recording  off"));
 }
+
+#[test]
+fn install_enforce_blocks_on_the_pre_tool_event_only_and_switches_back() {
+    for (agent, dir, file, pre) in [
+        ("claude-code", ".claude", "settings.json", "PreToolUse"),
+        ("gemini", ".gemini", "settings.json", "BeforeTool"),
+        ("codex", ".codex", "hooks.json", "PreToolUse"),
+    ] {
+        let sandbox = Sandbox::new();
+        let path = sandbox.home().join(dir).join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, USER_SETTINGS).unwrap();
+        let tl_commands = |text: &str| -> Vec<(String, String)> {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            let mut out = Vec::new();
+            for (event, groups) in v["hooks"].as_object().unwrap() {
+                for g in groups.as_array().unwrap() {
+                    for h in g["hooks"].as_array().unwrap() {
+                        let c = h["command"].as_str().unwrap();
+                        if c.contains(" hook ") {
+                            out.push((event.clone(), c.to_owned()));
+                        }
+                    }
+                }
+            }
+            out
+        };
+
+        // --print shows the blocking hook and changes nothing.
+        let said = ok(sandbox.run(&["install", agent, "--enforce", "--print"], b""));
+        assert!(said.contains(&format!("hook {agent} --enforce")), "{said}");
+        assert!(said.contains(&format!("{pre} runs `tl hook {agent} --enforce`")), "{said}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_SETTINGS);
+
+        ok(sandbox.run(&["install", agent, "--enforce"], b""));
+        let enforcing = std::fs::read_to_string(&path).unwrap();
+        let hooks = tl_commands(&enforcing);
+        assert!(hooks.len() >= 10, "{agent}: {hooks:?}");
+        for (event, command) in &hooks {
+            let blocks = command.ends_with(&format!(" hook {agent} --enforce"));
+            assert_eq!(blocks, event == pre, "{agent} {event}: {command}");
+            assert!(blocks || command.ends_with(&format!(" hook {agent}")), "{command}");
+        }
+        assert_eq!(hooks.iter().filter(|(e, _)| e == pre).count(), 1, "one tl hook on {pre}");
+        let v: serde_json::Value = serde_json::from_str(&enforcing).unwrap();
+        assert_eq!(v["hooks"]["PreToolUse"][0]["hooks"][0]["command"], "my-guard.sh");
+        // Idempotent, and `tl status` says so.
+        ok(sandbox.run(&["install", agent, "--enforce"], b""));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), enforcing);
+        let status: serde_json::Value =
+            serde_json::from_str(&ok(sandbox.run(&["status", "--json"], b""))).unwrap();
+        let mine = status["agents"].as_array().unwrap().iter().find(|a| a["agent"] == agent);
+        assert_eq!(mine.unwrap()["enforcing"], true, "{status:#}");
+
+        // Installing again without --enforce switches back to the recording hook, in place.
+        ok(sandbox.run(&["install", agent], b""));
+        let plain = std::fs::read_to_string(&path).unwrap();
+        let hooks = tl_commands(&plain);
+        assert!(hooks.iter().all(|(_, c)| c.ends_with(&format!(" hook {agent}"))), "{hooks:?}");
+        assert_eq!(hooks.iter().filter(|(e, _)| e == pre).count(), 1);
+
+        // Uninstall removes either form and gives the original bytes back.
+        ok(sandbox.run(&["install", agent, "--enforce"], b""));
+        ok(sandbox.run(&["uninstall", agent], b""));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_SETTINGS, "{agent}");
+        assert!(!path.with_file_name(format!("{file}.tl-backup")).exists());
+    }
+}

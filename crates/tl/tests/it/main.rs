@@ -4,6 +4,7 @@
 mod daemon;
 mod demo;
 mod e2e_claude;
+mod enforce;
 mod fake_anthropic;
 mod gc;
 mod hook;
