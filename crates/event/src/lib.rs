@@ -15,6 +15,7 @@
 //! This crate has no workspace dependencies and does no IO.
 
 mod agent;
+pub mod civil;
 pub mod codec;
 mod fields;
 mod id;

@@ -368,7 +368,7 @@ impl Catalog {
             );
             args.push(i64::from(severity_code(min)).into());
         }
-        sql.push_str(" ORDER BY started_at DESC, sid DESC");
+        sql.push_str(" ORDER BY started_at DESC, id DESC");
         if filter.limit > 0 {
             sql.push_str(&format!(" LIMIT {}", filter.limit));
         }
@@ -414,7 +414,7 @@ impl Catalog {
             return self
                 .conn
                 .query_row(
-                    "SELECT id FROM sessions ORDER BY started_at DESC, sid DESC LIMIT 1",
+                    "SELECT id FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1",
                     [],
                     |r| r.get(0),
                 )
@@ -1054,17 +1054,33 @@ fn configure(conn: &Connection) -> Result<(), CatalogError> {
 }
 
 fn migrate(conn: &Connection) -> Result<(), CatalogError> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version > SCHEMA_VERSION {
-        return Err(CatalogError::TooNew { found: version });
+    // Two processes may open a fresh catalog at once (the daemon and a read command): the
+    // version is read and raised inside one IMMEDIATE transaction, so only one of them migrates.
+    loop {
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(CatalogError::TooNew { found: version });
+        }
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = (|| -> Result<(), CatalogError> {
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if let Some(sql) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) {
+                conn.execute_batch(sql)?;
+                conn.pragma_update(None, "user_version", version + 1)?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-    }
-    Ok(())
 }
 
 fn session_head(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, SessionRow)> {

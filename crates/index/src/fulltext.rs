@@ -521,7 +521,8 @@ fn step_id(session: &str, seq: u64) -> String {
 }
 
 /// The indexed part of an output: all of it when short, else its first [`OUTPUT_HEAD_BYTES`]
-/// and last [`OUTPUT_TAIL_BYTES`] (cut at character boundaries).
+/// and last [`OUTPUT_TAIL_BYTES`], each shortened to end (start) between words when a word
+/// boundary is near, so the cut does not index a fragment of a word as a word.
 fn cap_output(output: &str) -> (&str, &str) {
     if output.len() <= OUTPUT_HEAD_BYTES + OUTPUT_TAIL_BYTES {
         return (output, "");
@@ -534,7 +535,29 @@ fn cap_output(output: &str) -> (&str, &str) {
     while !output.is_char_boundary(tail) {
         tail += 1;
     }
-    (&output[..head], &output[tail..])
+    let (head_text, tail_text) = (&output[..head], &output[tail..]);
+    let in_word = |a: Option<char>, b: Option<char>| {
+        a.is_some_and(char::is_alphanumeric) && b.is_some_and(char::is_alphanumeric)
+    };
+    // Look back (forward) at most a longest word for a character that is not part of a word.
+    let head_text = if in_word(head_text.chars().next_back(), output[head..].chars().next()) {
+        let mut back = head_text.char_indices().rev().take(MAX_WORD_BYTES);
+        match back.find(|(_, c)| !c.is_alphanumeric()) {
+            Some((i, _)) => &head_text[..i],
+            None => head_text,
+        }
+    } else {
+        head_text
+    };
+    let tail_text = if in_word(output[..tail].chars().next_back(), tail_text.chars().next()) {
+        match tail_text.char_indices().take(MAX_WORD_BYTES).find(|(_, c)| !c.is_alphanumeric()) {
+            Some((i, _)) => &tail_text[i..],
+            None => tail_text,
+        }
+    } else {
+        tail_text
+    };
+    (head_text, tail_text)
 }
 
 fn parse_payload(path: &Path, payload: Option<&str>) -> Result<Option<u64>, FullTextError> {

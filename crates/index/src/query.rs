@@ -437,10 +437,10 @@ fn absolute_time(text: &str) -> Option<i64> {
     if parts.next().is_some() || !(1..=12).contains(&month) || day < 1 {
         return None;
     }
-    if day > days_in_month(year, month) {
+    if day > event::civil::days_in_month(year, month) {
         return None;
     }
-    let mut secs = days_from_civil(year, month, day) * SECS_PER_DAY;
+    let mut secs = event::civil::days_from_civil(year, month, day) * SECS_PER_DAY;
     if let Some(time) = time {
         let mut parts = time.split(':');
         let hour: i64 = number(parts.next()?, 2)?;
@@ -460,26 +460,6 @@ fn absolute_time(text: &str) -> Option<i64> {
 /// Exactly `width` ASCII digits.
 fn number(s: &str, width: usize) -> Option<i64> {
     (s.len() == width && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

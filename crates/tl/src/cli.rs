@@ -243,6 +243,14 @@ The page is read-only; every API call needs the token printed with the URL.")]
     },
     /// Run the background indexer in the foreground (`tl start` launches it; `tl stop` ends it).
     Daemon,
+    /// Record the secrets.yml story (a real Claude Code session's hook payloads) and show it.
+    #[command(after_help = "Try it without touching your own data:
+  TL_HOME=$(mktemp -d) tl demo")]
+    Demo {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The detection rules: list, test, check a command, switch off and on.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -392,6 +400,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gc { older_than, dry_run, json } => {
             crate::commands::maintain::gc(&home, &older_than, dry_run, &Output { json })
         }
+        Command::Demo { json } => crate::commands::demo::run(&home, &Output { json }),
         Command::Daemon => {
             crate::commands::maintain::daemon(&home, std::time::Duration::from_millis(200))
         }

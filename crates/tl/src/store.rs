@@ -87,35 +87,49 @@ pub fn indexer_config() -> IndexerConfig {
     config
 }
 
-/// Whether the catalog and the index already cover the whole log under the current rules.
-fn up_to_date(home: &Home, wal: &wal::Wal, judge_version: &str) -> anyhow::Result<bool> {
+/// The catalog and the index, opened, if they already cover the whole log under the current
+/// rules (then a read command reuses them); `None` when there is work to do.
+fn up_to_date(
+    home: &Home,
+    wal: &wal::Wal,
+    judge_version: &str,
+) -> anyhow::Result<Option<(Catalog, FullText)>> {
     let catalog_file = catalog_path(home);
     if !catalog_file.exists() || !index_dir(home).exists() {
-        return Ok(false);
+        return Ok(None);
     }
     let catalog = Catalog::open(&catalog_file)?;
     let cursor = catalog.cursor(index::CURSOR)?;
     if catalog.meta("rules_hash")?.as_deref() != Some(judge_version) {
-        return Ok(false);
+        return Ok(None);
     }
     let mut reader = wal.reader(wal::Lsn(cursor));
     if reader.next()?.is_some() {
-        return Ok(false);
+        return Ok(None);
     }
     let fulltext = FullText::open(&index_dir(home))?;
-    Ok(fulltext.committed_lsn().unwrap_or(0) >= cursor)
+    Ok((fulltext.committed_lsn().unwrap_or(0) >= cursor).then_some((catalog, fulltext)))
 }
 
 /// Brings the catalog and the index up to the end of the log (what read commands do first).
 /// Shows a progress bar on a terminal when there is much to do.
 pub fn catch_up(home: &Home, show_progress: bool) -> anyhow::Result<Option<CatchUp>> {
     let wal = open_wal(home)?;
+    catch_up_with(home, &wal, show_progress).map(|(report, _)| report)
+}
+
+/// [`catch_up`] over an open log; also returns the stores when they were already up to date.
+fn catch_up_with(
+    home: &Home,
+    wal: &wal::Wal,
+    show_progress: bool,
+) -> anyhow::Result<(Option<CatchUp>, Option<(Catalog, FullText)>)> {
     let judge = RulesJudge::load(home)?;
-    if up_to_date(home, &wal, judge.version_str())? {
-        return Ok(None);
+    if let Some(stores) = up_to_date(home, wal, judge.version_str())? {
+        return Ok((None, Some(stores)));
     }
     let _lock = lock(home)?;
-    Ok(Some(index_locked(home, &wal, judge, show_progress)?))
+    Ok((Some(index_locked(home, wal, judge, show_progress)?), None))
 }
 
 /// Runs the indexer while holding the lock.
@@ -148,21 +162,33 @@ pub struct Reading {
     pub catalog: Catalog,
     /// The log.
     pub wal: wal::Wal,
+    fulltext: std::cell::OnceCell<FullText>,
     home: Home,
 }
 
 impl Reading {
-    /// Catches up, then opens the catalog.
+    /// Catches up, then opens the catalog (reusing what the up-to-date check opened).
     pub fn open(home: &Home) -> anyhow::Result<Reading> {
-        catch_up(home, true)?;
-        let catalog = Catalog::open(&catalog_path(home))?;
         let wal = open_wal(home)?;
-        Ok(Reading { catalog, wal, home: home.clone() })
+        let (_, stores) = catch_up_with(home, &wal, true)?;
+        let fulltext = std::cell::OnceCell::new();
+        let catalog = match stores {
+            Some((catalog, index)) => {
+                let _ = fulltext.set(index);
+                catalog
+            }
+            None => Catalog::open(&catalog_path(home))?,
+        };
+        Ok(Reading { catalog, wal, fulltext, home: home.clone() })
     }
 
     /// The full-text index.
-    pub fn fulltext(&self) -> anyhow::Result<FullText> {
-        Ok(FullText::open(&index_dir(&self.home))?)
+    pub fn fulltext(&self) -> anyhow::Result<&FullText> {
+        if let Some(index) = self.fulltext.get() {
+            return Ok(index);
+        }
+        let index = FullText::open(&index_dir(&self.home))?;
+        Ok(self.fulltext.get_or_init(|| index))
     }
 
     /// The session a user named (`last`, an id, a unique prefix).

@@ -21,7 +21,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<Timestamp> {
         && b.get(16) == Some(&b':');
     // 60 is a leap second; it reads as the next second, as in most systems.
     let in_range = (1..=12).contains(&month)
-        && (1..=days_in_month(year, month)).contains(&day)
+        && (1..=event::civil::days_in_month(year, month)).contains(&day)
         && hour < 24
         && minute < 60
         && second <= 60;
@@ -56,7 +56,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let days = days_from_civil(year, month, day);
+    let days = event::civil::days_from_civil(year, month, day);
     let secs = days
         .checked_mul(86_400)?
         .checked_add(hour * 3600 + minute * 60 + second)?
@@ -68,26 +68,6 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<Timestamp> {
 fn digits(b: &[u8], at: usize, len: usize) -> Option<i64> {
     let part = b.get(at..at.checked_add(len)?)?;
     part.iter().try_fold(0i64, |n, c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

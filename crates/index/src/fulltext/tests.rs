@@ -410,11 +410,23 @@ fn outputs_are_indexed_by_head_and_tail() {
     ]);
     assert_eq!(f.seqs("omega beta"), [2, 1]);
     assert_eq!(f.seqs("\"omega beta\""), [2]);
+    // With "headwords " (10 bytes) first, the head's cap falls inside a "lorem": the head is
+    // cut back to the word before, and whatever the tail starts with is a whole word.
+    let output = format!("headwords {filler} middleword {filler} tailwords!");
     let (head, tail) = cap_output(&output);
-    assert_eq!((head.len(), tail.len()), (OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES));
+    let mut words = tail.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    assert!(head.len() < OUTPUT_HEAD_BYTES && head.ends_with(" lorem"), "{head:?}");
+    assert_eq!(words.next(), Some("lorem"));
+    assert!(tail.len() < OUTPUT_TAIL_BYTES && tail.ends_with(" tailwords!"));
+    // A word longer than the look-back is cut where the cap falls (on a character boundary).
     let wide = "é".repeat(3000);
     let (head, tail) = cap_output(&wide);
     assert_eq!((head.len(), tail.len()), (OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES));
+    let spaced = format!("{} {}", "a".repeat(OUTPUT_HEAD_BYTES), "b".repeat(OUTPUT_TAIL_BYTES));
+    assert_eq!(
+        cap_output(&spaced),
+        (&spaced[..OUTPUT_HEAD_BYTES], &spaced[OUTPUT_HEAD_BYTES + 1..])
+    );
     assert_eq!(cap_output("short"), ("short", ""));
 }
 
@@ -427,4 +439,152 @@ fn a_foreign_payload_is_reported() {
         parse_payload(path, Some("12")),
         Err(FullTextError::BadPayload { payload, .. }) if payload == "12"
     ));
+}
+
+/// A deterministic generator of step-shaped text (xorshift; no dependency).
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A word from a vocabulary of 20 000, skewed to the first ones (as in real text).
+    fn word(&mut self) -> String {
+        const SYLLABLES: [&str; 16] = [
+            "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ex", "por", "dat", "fig", "on", "us",
+            "er", "al",
+        ];
+        let n = self.next() % 20_000;
+        let n = n * n / 20_000; // quadratic skew
+        let mut w = String::new();
+        let mut k = n + 1;
+        while k > 0 {
+            w.push_str(SYLLABLES[(k % 16) as usize]);
+            k /= 16;
+        }
+        w
+    }
+
+    fn words(&mut self, bytes: usize) -> String {
+        let mut s = String::with_capacity(bytes + 16);
+        while s.len() < bytes {
+            s.push_str(&self.word());
+            s.push(if self.next().is_multiple_of(12) { '\n' } else { ' ' });
+        }
+        s
+    }
+}
+
+/// Builds an index of `steps` generated steps whose outputs are cut to `cap` bytes at each end
+/// before indexing (the writer's own cap applies on top); returns the raw bytes given and the
+/// index's size on disk.
+fn build_measured(path: &Path, steps: u64, cap: usize) -> (u64, u64) {
+    let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+    let ft = FullText::open(path).expect("open");
+    let mut w = ft.writer().expect("writer");
+    let mut raw = 0u64;
+    for i in 0..steps {
+        let out_len = match g.next() % 100 {
+            0..=69 => (g.next() % 500) as usize,
+            70..=94 => 1000 + (g.next() % 5000) as usize,
+            _ => 20_000 + (g.next() % 80_000) as usize,
+        };
+        let mut text = format!("{} {}/{}.rs --{}", g.word(), g.word(), g.word(), g.word());
+        if i % 33_333 == 7 {
+            text.push_str(" zebracorn");
+        }
+        let output = g.words(out_len);
+        let path = format!("/home/u/proj/{}/{}.rs", g.word(), g.word());
+        raw += (text.len() + output.len() + path.len()) as u64;
+        let (head, tail) = if output.len() > 2 * cap {
+            (&output[..cap], &output[output.len() - cap..])
+        } else {
+            (output.as_str(), "")
+        };
+        let output = format!("{head}\n{tail}");
+        let d = Doc {
+            session: format!("{:08x}-0000-4000-8000-{:012x}", i / 1000, i / 1000),
+            seq: i % 1000 + 1,
+            agent: Agent::ClaudeCode,
+            kind: Kind::ShellExec,
+            ts: T0 + i as i64 * 1_000_000_000,
+            tool: Some("Bash".to_owned()),
+            paths: vec![path],
+            text,
+            output,
+            last_lsn: i,
+        };
+        w.upsert(&d.step()).expect("upsert");
+        if i % 5000 == 4999 {
+            w.commit(i).expect("commit");
+        }
+    }
+    w.commit(steps).expect("commit");
+    w.wait_merges().expect("merges");
+    let size = std::fs::read_dir(path)
+        .expect("read dir")
+        .map(|e| e.expect("entry").metadata().expect("metadata").len())
+        .sum();
+    (raw, size)
+}
+
+/// Open + search timings and index sizes on 100 000 generated steps; numbers go in
+/// docs/search.md. Run with
+/// `cargo test -p index --release --lib measure_search -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a test: takes a minute, prints numbers"]
+fn measure_search_on_100k_steps() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for cap in [1024, 2048] {
+        let path = dir.path().join(format!("cap{cap}"));
+        let t = Instant::now();
+        let (raw, size) = build_measured(&path, 100_000, cap);
+        eprintln!(
+            "cap {cap} B + {cap} B: indexed 100k steps in {:.1} s, raw text {:.1} MB, index {:.1} MB ({:.3} x raw)",
+            t.elapsed().as_secs_f64(),
+            raw as f64 / 1e6,
+            size as f64 / 1e6,
+            size as f64 / raw as f64
+        );
+    }
+    let path = dir.path().join("cap2048");
+    let segments = std::fs::read_dir(&path)
+        .expect("read dir")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "idx")))
+        .count();
+    eprintln!("segments after build: {segments}");
+    for (label, q, order) in [
+        ("rare term, newest", "zebracorn", Order::Newest),
+        ("common term, newest", "lo", Order::Newest),
+        ("common term, relevance", "lo", Order::Relevance),
+        ("common phrase, newest", "\"lo mi\"", Order::Newest),
+        ("common phrase, relevance", "\"lo mi\"", Order::Relevance),
+        ("filters only, newest", "kind:SHELL_EXEC path:proj/", Order::Newest),
+    ] {
+        let query = parse(q);
+        let all = FullText::open(&path).expect("open");
+        let matches =
+            all.search(&SearchRequest { limit: 1 << 20, ..request(&query) }).expect("search").len();
+        let mut times = Vec::new();
+        let mut n = 0;
+        for _ in 0..21 {
+            let t = Instant::now();
+            let ft = FullText::open(&path).expect("open");
+            let query = parse(q);
+            let hits =
+                ft.search(&SearchRequest { order, limit: 20, ..request(&query) }).expect("search");
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            n = hits.len();
+        }
+        times.sort_by(f64::total_cmp);
+        eprintln!(
+            "open + search {label:26} {q:28}: {matches:6} matches, {n:2} hits, p50 {:.2} ms, max {:.2} ms",
+            times[10], times[20]
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod debug;
+pub mod demo;
 pub mod export;
 pub mod hook;
 pub mod import;

@@ -1,8 +1,11 @@
 //! Integration tests of the `tl` binary, run as a user would run it (a temporary `TL_HOME` and a
 //! fake `HOME` for every test), and of the workspace's own rules (tidy).
 
+mod daemon;
+mod demo;
 mod e2e_claude;
 mod fake_anthropic;
+mod gc;
 mod hook;
 mod import;
 mod install;

@@ -89,3 +89,48 @@ fn a_hook_payload_is_searchable_by_the_next_command() {
     assert_eq!(hits[0]["summary"], "$ cat deploy/keys.txt", "{hits}");
     assert_eq!(hits[0]["session"], "f00d0000-0000-4000-8000-000000000001");
 }
+
+/// The export matches docs/trace.schema.json: every required field present, no field the schema
+/// does not declare, enums within their values (a structural check: no validator dependency).
+#[test]
+fn export_follows_its_json_schema() {
+    let s = recorded();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/trace.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let defs = &schema["$defs"];
+    let check = |value: &serde_json::Value, def: &serde_json::Value, what: &str| {
+        let object = value.as_object().unwrap_or_else(|| panic!("{what} is not an object"));
+        for required in def["required"].as_array().unwrap() {
+            assert!(object.contains_key(required.as_str().unwrap()), "{what} lacks {required}");
+        }
+        for (key, v) in object {
+            let declared = &def["properties"][key];
+            assert!(!declared.is_null(), "{what}.{key} is not in the schema");
+            if let Some(values) = declared["enum"].as_array() {
+                assert!(values.contains(v), "{what}.{key} = {v} not in {values:?}");
+            }
+        }
+    };
+    for session in ["0cfd", "01a2"] {
+        let export = json(&s, &["export", session]);
+        assert_eq!(export["format_version"], schema["properties"]["format_version"]["const"]);
+        check(&export["session"], &defs["session"], "session");
+        let events = export["events"].as_array().unwrap();
+        assert!(!events.is_empty());
+        for (i, step) in events.iter().enumerate() {
+            assert_eq!(step["seq"], i + 1, "steps in order, numbered from 1");
+            check(step, &defs["step"], "step");
+            let risk = step["risk_level"].as_str().unwrap();
+            assert!(defs["risk"]["enum"].as_array().unwrap().iter().any(|r| r == risk));
+            for finding in step["anomalies"].as_array().unwrap() {
+                check(finding, &defs["finding"], "finding");
+            }
+        }
+    }
+}
