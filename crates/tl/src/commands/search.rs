@@ -55,7 +55,7 @@ pub fn run(home: &Home, args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     let reading = Reading::open(home)?;
     let fulltext = reading.fulltext()?;
-    let shown = find(&reading.catalog, &reading.wal, &fulltext, &query, args)?;
+    let shown = find(&reading.catalog, &reading.wal, fulltext, &query, args)?;
     if out.json {
         let list: Vec<_> = shown.iter().map(hit_json).collect();
         return out.json_value(&list);
