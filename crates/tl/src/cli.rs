@@ -207,6 +207,24 @@ Examples:
         #[arg(long)]
         json: bool,
     },
+    /// The local web UI: sessions, timelines, steps, search, a live tail (127.0.0.1 only).
+    #[command(after_help = "Examples:
+  tl view                       serve on http://127.0.0.1:9876 and print the URL (with its token)
+  tl view --open --session last open the newest session in the browser
+  tl view --port 0              any free port
+
+The page is read-only; every API call needs the token printed with the URL.")]
+    View {
+        /// The port on 127.0.0.1 (0: any free one).
+        #[arg(long, default_value_t = 9876)]
+        port: u16,
+        /// Open this session (id, prefix or `last`) at once.
+        #[arg(long)]
+        session: Option<String>,
+        /// Open the page in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Rebuild the catalog and the search index from the log.
     Reindex {
         /// Print JSON.
@@ -383,6 +401,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats { session, json } => {
             crate::commands::read::stats(&home, session.as_deref(), &Output { json })
         }
+        Command::View { port, session, open } => crate::commands::view::run(
+            &home,
+            &crate::commands::view::ViewArgs { port, session, open },
+        ),
         Command::Reindex { json } => crate::commands::maintain::reindex(&home, &Output { json }),
         Command::Gc { older_than, dry_run, json } => {
             crate::commands::maintain::gc(&home, &older_than, dry_run, &Output { json })

@@ -11,3 +11,4 @@ pub mod read;
 pub mod rules;
 pub mod search;
 pub mod status;
+pub mod view;

@@ -309,20 +309,7 @@ fn inspect_step(
     let records: Vec<(u64, Option<event::Event>)> =
         row.step.lsns.iter().map(|l| (l.0, lookup.event(*l))).collect();
     if out.json {
-        let mut value = views::step(&row);
-        let recs: Vec<_> = records
-            .iter()
-            .map(|(lsn, e)| match e {
-                Some(e) => json!({ "lsn": lsn, "source": e.source, "phase": e.phase, "kind": e.kind,
-                    "timestamp": views::time(e.ts), "fields": e.fields, "summary": e.summary,
-                    "raw": serde_json::from_str::<serde_json::Value>(&e.raw).unwrap_or_else(|_| json!(e.raw)) }),
-                None => json!({ "lsn": lsn, "missing": true }),
-            })
-            .collect();
-        if let Some(m) = value.as_object_mut() {
-            m.insert("session".into(), json!(session.id));
-            m.insert("records".into(), json!(recs));
-        }
+        let value = step_detail(&session.id, &row, &mut LogLookup::new(&reading.wal), usize::MAX);
         return out.json_value(&value);
     }
     let style = Style::detect();
@@ -422,6 +409,87 @@ fn inspect_step(
         out.line(&style.dim(&pretty));
     }
     Ok(())
+}
+
+/// A step in full, as `tl inspect --step N --json` and the web UI's API show it: the step's
+/// fields, its session, and each of its records read back from the log with the change a write
+/// carries (`diff`). Bodies (texts, outputs, the raw payload) longer than `max_body` bytes are
+/// cut, and named in the record's `truncated`.
+pub fn step_detail(
+    session: &str,
+    row: &StepRow,
+    lookup: &mut LogLookup,
+    max_body: usize,
+) -> serde_json::Value {
+    let records: Vec<_> = row
+        .step
+        .lsns
+        .iter()
+        .map(|lsn| match lookup.event(*lsn) {
+            Some(e) => record_json(lsn.0, &e, max_body),
+            None => json!({ "lsn": lsn.0, "missing": true }),
+        })
+        .collect();
+    let mut value = views::step(row);
+    if let Some(m) = value.as_object_mut() {
+        m.insert("session".into(), json!(session));
+        m.insert("records".into(), json!(records));
+        if max_body < usize::MAX {
+            m.insert("body_max_bytes".into(), json!(max_body));
+        }
+    }
+    value
+}
+
+/// One record of a step, its bodies cut to `max_body` bytes.
+fn record_json(lsn: u64, e: &event::Event, max_body: usize) -> serde_json::Value {
+    let mut truncated = Vec::new();
+    let mut fields = e.fields.clone();
+    for (name, body) in [
+        ("text", &mut fields.text),
+        ("output", &mut fields.output),
+        ("stderr", &mut fields.stderr),
+        ("error", &mut fields.error),
+    ] {
+        if let Some(b) = body
+            && cut(b, max_body)
+        {
+            truncated.push(name);
+        }
+    }
+    let raw = if e.raw.len() > max_body {
+        truncated.push("raw");
+        let mut r = e.raw.clone();
+        cut(&mut r, max_body);
+        json!(r)
+    } else {
+        serde_json::from_str::<serde_json::Value>(&e.raw).unwrap_or_else(|_| json!(e.raw))
+    };
+    let mut value = json!({ "lsn": lsn, "source": e.source, "phase": e.phase, "kind": e.kind,
+        "timestamp": views::time(e.ts), "fields": fields, "summary": e.summary, "raw": raw });
+    if let Some(mut diff) = file_change(&e.raw) {
+        if cut(&mut diff, max_body) {
+            truncated.push("diff");
+        }
+        value["diff"] = json!(diff);
+    }
+    if !truncated.is_empty() {
+        value["truncated"] = json!(truncated);
+    }
+    value
+}
+
+/// Cuts `text` to at most `max` bytes at a character boundary; whether it was longer.
+fn cut(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
+    }
+    let mut at = max;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    text.truncate(at);
+    true
 }
 
 /// The file change a write payload carries, as a diff (`Edit`: old → new string; `Write`: the

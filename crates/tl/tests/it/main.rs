@@ -14,6 +14,7 @@ mod kill_indexer;
 mod read;
 mod rules;
 mod tidy;
+mod view;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
