@@ -6,7 +6,8 @@
 #   - `tl search` whole command, p50 of 21 runs, for a rare term and a common phrase, against
 #     `rg` over the raw JSONL in the same run (the ratio is the target);
 #   - the first page of `tl inspect` and `tl timeline` of the one N-step session, and their peak
-#     RSS (memory must not grow with the session).
+#     RSS (memory must not grow with the session);
+#   - `tl view`: the requests of that session's first screen.
 #
 # Usage: benches/index.sh [STEPS]     (default 1000000)
 # Env: TL_BENCH_DIR (default /tmp), CARGO_TARGET_DIR. Needs rg (ripgrep) and /usr/bin/time.
@@ -54,7 +55,31 @@ timeline=$(p50 sh -c "'$bin/tl' timeline $session | head -50")
 /usr/bin/time -f "%M" -o "$work/rss_export" sh -c "'$bin/tl' export $session >/dev/null"
 version=$("$bin/tl" --version)
 
-python3 - "$steps" "$t0" "$t1" "$work" "$rare_tl" "$rare_rg" "$phrase_tl" "$phrase_rg" "$inspect" "$timeline" "$version" <<'PY'
+# tl view: the requests of a session page's first screen (the page, the session, the first 100
+# steps, the flagged steps), each timed from a fresh connection, p50 of 21.
+"$bin/tl" view --port 0 >"$work/view.out" 2>&1 &
+view_pid=$!
+for _ in $(seq 100); do grep -q 'http://' "$work/view.out" && break; sleep 0.1; done
+url=$(grep -o 'http://[^ ]*' "$work/view.out" | head -1)
+base=${url%%/?token=*}; token=${url##*token=}
+view_ms=$(python3 - "$base" "$token" "$session" <<'PY'
+import sys, time, urllib.request
+base, token, session = sys.argv[1:4]
+paths = ["/", f"/api/sessions/{session}", f"/api/sessions/{session}/steps?from=1&limit=100", f"/api/sessions/{session}/flags"]
+runs = []
+for _ in range(21):
+    t = time.perf_counter()
+    for p in paths:
+        req = urllib.request.Request(base + p, headers={"X-TL-Token": token})
+        urllib.request.urlopen(req).read()
+    runs.append((time.perf_counter() - t) * 1000)
+runs.sort()
+print(f"{runs[len(runs)//2]:.1f}")
+PY
+)
+kill $view_pid 2>/dev/null || true
+
+python3 - "$steps" "$t0" "$t1" "$work" "$rare_tl" "$rare_rg" "$phrase_tl" "$phrase_rg" "$inspect" "$timeline" "$version" "$view_ms" <<'PY'
 import json, os, sys
 steps, t0, t1, work = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 rare_tl, rare_rg, phrase_tl, phrase_rg, inspect, timeline = map(float, sys.argv[5:11])
@@ -80,4 +105,6 @@ for name, t, g in [("rare term 'secrets.yml'", rare_tl, rare_rg), ("phrase 'requ
     print(f"search {name}: tl {t:.1f} ms, rg {g:.1f} ms, RATIO rg/tl = {g/t:.1f}   TARGET < 50 ms and >= 20x: {'met' if t < 50 and g/t >= 20 else 'NOT met'}")
 print(f"first page: inspect {inspect:.1f} ms, timeline {timeline:.1f} ms   TARGET < 100 ms: {'met' if max(inspect, timeline) < 100 else 'NOT met'}")
 print(f"peak RSS over the whole {steps}-step session: timeline {rss_t:.0f} MiB, export {rss_e:.0f} MiB")
+view = float(sys.argv[12])
+print(f"tl view first screen of the session (page + session + 100 steps + flags, p50): {view:.1f} ms   TARGET < 300 ms: {'met' if view < 300 else 'NOT met'}")
 PY

@@ -21,7 +21,7 @@
 //! | `output` | words with positions: output, capped ([`OUTPUT_HEAD_BYTES`] + [`OUTPUT_TAIL_BYTES`]) | free text |
 //! | `last_lsn` | u64 fast | `delete_before` (`tl gc`) |
 //!
-//! Word splitting is in [`tokenize`]; the query language in [`crate::query`]; the user's view
+//! Word splitting is in `fulltext::tokenize`; the query language in [`crate::query`]; the user's view
 //! in `docs/search.md`.
 //!
 //! # Checkpoint and readers

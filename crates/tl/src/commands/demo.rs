@@ -142,6 +142,7 @@ pub fn run(home: &Home, out: &Output) -> anyhow::Result<()> {
         ),
         ("tl search secrets.yml".to_owned(), "every step that touched or mentioned it"),
         (format!("tl export {short} --pretty"), "the whole trace as JSON"),
+        ("tl view --open".to_owned(), "the same in the browser"),
     ] {
         out.line(&format!("  {}  {}", style.bold(&format!("{cmd:<40}")), style.dim(what)));
     }
