@@ -125,6 +125,13 @@ pub fn run(home: &Home, out: &Output) -> anyhow::Result<()> {
     }
     out.line("");
     out.line("Rewind it:");
+    if let Some(exe) = not_on_path() {
+        out.line(&format!(
+            "  {}  {}",
+            style.bold(&format!("{:<40}", format!("alias tl={}", exe.display()))),
+            style.dim("tl is not on PATH (cargo install --path crates/tl puts it there)")
+        ));
+    }
     if std::env::var_os("TL_HOME").is_some() {
         let export = format!("export TL_HOME={}", home.root().display());
         out.line(&format!(
@@ -147,6 +154,18 @@ pub fn run(home: &Home, out: &Output) -> anyhow::Result<()> {
         out.line(&format!("  {}  {}", style.bold(&format!("{cmd:<40}")), style.dim(what)));
     }
     Ok(())
+}
+
+/// This binary's path, when `tl` on PATH is not this binary (run through `cargo run`).
+fn not_on_path() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths).map(|d| d.join("tl")).find(|p| p.is_file())
+    });
+    match on_path.and_then(|p| p.canonicalize().ok()) {
+        Some(p) if p == exe => None,
+        _ => Some(exe),
+    }
 }
 
 /// The seq of the first flagged step whose summary contains `needle` (1 if none).
