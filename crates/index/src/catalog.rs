@@ -1029,8 +1029,11 @@ impl Recall for CatalogRecall {
     fn steps_with_key(&mut self, session: &SessionId, key: StepKey) -> Vec<Step> {
         let result = (|| -> Result<Vec<Step>, CatalogError> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT t.seq, t.body FROM steps t JOIN sessions s ON s.sid = t.sid \
-                 WHERE s.id = ?1 AND t.key = ?2",
+                // Without statistics SQLite prefers the primary key's `sid` prefix, which scans
+                // the whole session per lookup (quadratic on a long session): name the index.
+                "SELECT t.seq, t.body FROM steps t INDEXED BY steps_by_key \
+                 JOIN sessions s ON s.sid = t.sid \
+                 WHERE s.id = ?1 AND t.key = ?2 AND t.key IS NOT NULL",
             )?;
             let mut rows = stmt.query(params![session.0, key.0 as i64])?;
             let mut out = Vec::new();
